@@ -1,0 +1,267 @@
+"""Disjunctive faceting on django-filter.
+
+Several values of one facet combine with OR, different facets with AND, and
+each value's count is the number of results the list would have if that value
+were toggled: it is counted with every *other* active filter applied but not
+its own facet (as Elasticsearch's post_filter and Algolia's disjunctive facets
+do). Counts come from one grouped query per facet.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils.functional import cached_property
+
+MAX_VALUES_PER_FACET = 50
+MAX_VALUE_LENGTH = 200
+MAX_QUERY_LENGTH = 500
+
+
+def reject_control_characters(text: str) -> None:
+    """Refuse NUL bytes, other control characters and lone surrogates in user input."""
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cs" or (category == "Cc" and char not in "\t\n\r"):
+            raise ValidationError(f"contains a character that is not allowed (U+{ord(char):04X}).", code="bad_char")
+
+
+class FacetValuesField(forms.Field):
+    """Zero or more values of one facet, from repeated query parameters."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, *, choices=None, coerce=str, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.valid_values = {str(value) for value, _ in choices} if choices else None
+        self.coerce = coerce
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return []
+        if not isinstance(value, (list, tuple)):
+            value = [value]
+        values = [str(item).strip() for item in value]
+        values = [item for item in values if item]
+        if len(values) > MAX_VALUES_PER_FACET:
+            raise ValidationError(f"Choose at most {MAX_VALUES_PER_FACET} values.", code="too_many")
+        cleaned = []
+        for item in values:
+            if len(item) > MAX_VALUE_LENGTH:
+                raise ValidationError("A value is too long.", code="too_long")
+            reject_control_characters(item)
+            if self.valid_values is not None and item not in self.valid_values:
+                raise ValidationError(f"“{item}” is not one of the available choices.", code="invalid_choice")
+            try:
+                coerced = self.coerce(item)
+            except (TypeError, ValueError) as error:
+                raise ValidationError(f"“{item}” is not a valid value.", code="invalid") from error
+            if coerced not in cleaned:
+                cleaned.append(coerced)
+        return cleaned
+
+
+def year_value(text: str) -> int:
+    year = int(text)
+    if not 1000 <= year <= 9999:
+        raise ValueError("not a four-digit year")
+    return year
+
+
+@dataclass
+class FacetOption:
+    value: object
+    label: str
+    count: int
+    selected: bool
+    query: str = ""  # the query string with this value toggled and page dropped
+
+    def as_json(self):
+        return {"value": self.value, "label": self.label, "count": self.count, "selected": self.selected}
+
+
+@dataclass
+class FacetResult:
+    name: str
+    label: str
+    options: list[FacetOption] = field(default_factory=list)
+    truncated: bool = False  # more values exist than are shown
+
+    @property
+    def selected(self):
+        return [option for option in self.options if option.selected]
+
+
+class FacetFilter(django_filters.Filter):
+    """A filter whose values are also counted as a facet.
+
+    ``field_name`` is the path filtered and grouped on; ``label_field`` an
+    optional path to the value's display name, read in the same grouped query;
+    ``choices`` a TextChoices class that both validates and labels values;
+    ``many`` marks a path through a to-many relation, which is filtered by a
+    subquery (no duplicate rows) and counted with DISTINCT.
+    """
+
+    field_class = FacetValuesField
+
+    def __init__(
+        self,
+        *,
+        field_name,
+        label,
+        label_field=None,
+        choices=None,
+        coerce=str,
+        many=False,
+        order="count",
+        **kwargs,
+    ):
+        self.label_field = label_field
+        self.choices = choices
+        self.many = many
+        self.order = order  # "count": most results first; "value_desc": newest year first; "choices": enum order
+        super().__init__(
+            field_name=field_name,
+            label=label,
+            choices=choices.choices if choices else None,
+            coerce=coerce,
+            **kwargs,
+        )
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        lookup = {f"{self.field_name}__in": value}
+        if self.many:
+            return qs.filter(pk__in=qs.model._default_manager.filter(**lookup).values("pk"))
+        return qs.filter(**lookup)
+
+    def label_for(self, value, label_from_row=None) -> str:
+        if self.choices is not None:
+            try:
+                return self.choices(value).label
+            except ValueError:
+                return str(value)
+        return str(label_from_row if label_from_row is not None else value)
+
+    def _grouped(self, qs):
+        fields = [self.field_name] + ([self.label_field] if self.label_field else [])
+        return (
+            qs.order_by()
+            .exclude(**{f"{self.field_name}__isnull": True})
+            .exclude(**{self.field_name: ""} if self.coerce is str else {})
+            .values(*fields)
+            .annotate(facet_count=Count("pk", distinct=self.many))
+        )
+
+    def _sorted_rows(self, rows):
+        if self.order == "value_desc":
+            return sorted(rows, key=lambda row: row[self.field_name], reverse=True)
+        if self.order == "choices" and self.choices is not None:
+            position = {value: index for index, value in enumerate(self.choices.values)}
+            return sorted(rows, key=lambda row: position.get(row[self.field_name], len(position)))
+        return sorted(rows, key=lambda row: (-row["facet_count"], str(row.get(self.label_field, row[self.field_name]))))
+
+    def count(self, qs, selected, base_queryset, limit):
+        """The options of this facet over ``qs`` (the list with every other filter applied)."""
+        grouped = self._grouped(qs)
+        if self.order == "count":
+            grouped = grouped.order_by("-facet_count", self.label_field or self.field_name)
+        elif self.order == "value_desc":
+            grouped = grouped.order_by(f"-{self.field_name}")
+        rows = list(grouped[: limit + 1])
+        truncated = len(rows) > limit
+        rows = rows[:limit]
+        seen = {row[self.field_name] for row in rows}
+        missing = [value for value in selected if value not in seen]
+        if missing:
+            # Selected values stay visible even when outside the top values or at zero.
+            extra = {
+                row[self.field_name]: row for row in self._grouped(qs.filter(**{f"{self.field_name}__in": missing}))
+            }
+            labels = {}
+            if self.label_field and len(extra) < len(missing):
+                labels = dict(
+                    base_queryset.order_by()
+                    .filter(**{f"{self.field_name}__in": missing})
+                    .values_list(self.field_name, self.label_field)
+                    .distinct()
+                )
+            for value in missing:
+                rows.append(
+                    extra.get(value)
+                    or {self.field_name: value, self.label_field: labels.get(value, value), "facet_count": 0}
+                )
+        options = [
+            FacetOption(
+                value=row[self.field_name],
+                label=self.label_for(row[self.field_name], row.get(self.label_field)),
+                count=row["facet_count"],
+                selected=row[self.field_name] in selected,
+            )
+            for row in self._sorted_rows(rows)
+        ]
+        return options, truncated
+
+
+class FacetedFilterSet(django_filters.FilterSet):
+    """A FilterSet whose FacetFilters are counted disjunctively, plus text search."""
+
+    q = django_filters.CharFilter(method="filter_search", label="Search", max_length=MAX_QUERY_LENGTH)
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.form.fields["q"].validators.append(reject_control_characters)
+
+    @property
+    def facet_filters(self) -> dict[str, FacetFilter]:
+        return {name: f for name, f in self.filters.items() if isinstance(f, FacetFilter)}
+
+    def queryset_without(self, excluded: str | None):
+        """The list as filtered by everything but one facet (and not sorted)."""
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name == excluded or isinstance(self.filters[name], django_filters.OrderingFilter):
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    @cached_property
+    def facets(self) -> list[FacetResult]:
+        limit = settings.ARCHIVE_FACET_LIMIT
+        results = []
+        for name, facet in self.facet_filters.items():
+            selected = self.form.cleaned_data.get(name) or []
+            options, truncated = facet.count(self.queryset_without(name), selected, self.queryset, limit)
+            for option in options:
+                option.query = self.toggled_query(name, option.value)
+            results.append(FacetResult(name=name, label=facet.label, options=options, truncated=truncated))
+        return results
+
+    def toggled_query(self, name: str, value) -> str:
+        """The current query string with one facet value added or removed, page dropped."""
+        data = self.data.copy()
+        values = [v for v in data.getlist(name) if v.strip()]
+        text = str(value)
+        values = [v for v in values if v.strip() != text] if text in {v.strip() for v in values} else values + [text]
+        data.setlist(name, values)
+        data.pop("page", None)
+        encoded = data.urlencode()
+        return f"?{encoded}" if encoded else "?"
+
+    def facets_as_json(self) -> dict:
+        return {facet.name: [option.as_json() for option in facet.options] for facet in self.facets}
+
+    @property
+    def active_filters(self) -> list[tuple[str, FacetOption]]:
+        return [(facet.label, option) for facet in self.facets for option in facet.selected]

@@ -1,0 +1,26 @@
+from django.shortcuts import render
+
+from articles.models import Article, Inspection, LocalAuthority
+from people.models import Person, Statement
+
+# The council the archive's first articles are about.
+FEATURED_AUTHORITY_ONS_CODE = "E08000028"
+
+
+def home(request):
+    authority = LocalAuthority.objects.filter(ons_code=FEATURED_AUTHORITY_ONS_CODE).first()
+    history = (
+        Inspection.objects.filter(authority=authority).chronological().prefetch_related("judgements")
+        if authority
+        else Inspection.objects.none()
+    )
+    context = {
+        "article_count": Article.objects.published().count(),
+        "statement_count": Statement.objects.published().count(),
+        "person_count": Person.objects.count(),
+        "inspection_count": Inspection.objects.count(),
+        "latest_articles": Article.objects.published().select_related("publisher")[:5],
+        "authority": authority,
+        "history": history,
+    }
+    return render(request, "home.html", context)

@@ -1,0 +1,11 @@
+"""Settings for the test suite: the real settings with a throwaway key."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-suite-key-not-for-any-deployment")
+
+from archive.settings import *  # noqa: E402,F403
+
+# The manifest exists only after collectstatic; tests render templates without it.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

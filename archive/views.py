@@ -1,0 +1,91 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
+from django.views import View
+
+
+class BadPage(Exception):
+    """A page number that is not a positive whole number or "last"."""
+
+
+class FacetedListView(View):
+    """A list narrowed by a FacetedFilterSet, as an HTML page or as JSON.
+
+    Subclasses give the public queryset, the FilterSet, the template, how to
+    load a page's rows with their relations in bulk (``decorate``) and how one
+    row reads in JSON (``result_as_json``).
+    """
+
+    filterset_class = None
+    template_name = None
+    title = ""
+    page_size = None
+
+    def get_queryset(self):
+        raise NotImplementedError
+
+    def decorate(self, queryset):
+        return queryset
+
+    def result_as_json(self, obj) -> dict:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        output = request.GET.get("format", "html")
+        if output not in {"html", "json"}:
+            return HttpResponseBadRequest("format must be html or json.", content_type="text/plain")
+        filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            return self.invalid(request, filterset, output)
+        paginator = Paginator(self.decorate(filterset.qs), self.page_size or settings.ARCHIVE_PAGE_SIZE)
+        try:
+            number = self.page_number(request.GET.get("page"), paginator)
+        except BadPage:
+            return self.invalid(request, filterset, output, page_error="The page must be a whole number from 1.")
+        if number > paginator.num_pages:
+            return self.invalid(
+                request, filterset, output, status=404, page_error=f"There are only {paginator.num_pages} pages."
+            )
+        page = paginator.page(number)
+        if output == "json":
+            return JsonResponse(self.as_json(request, filterset, page), json_dumps_params={"ensure_ascii": False})
+        context = {"filter": filterset, "page_obj": page, "title": self.title, "results": page.object_list}
+        return render(request, self.template_name, context)
+
+    @staticmethod
+    def page_number(raw, paginator) -> int:
+        if raw in (None, ""):
+            return 1
+        if raw == "last":
+            return paginator.num_pages
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+            raise BadPage
+        return int(raw)
+
+    def invalid(self, request, filterset, output, *, status=400, page_error=None):
+        errors = {} if filterset.is_bound is False else dict(filterset.errors.items())
+        if page_error:
+            errors["page"] = [page_error]
+        messages = {field: [str(message) for message in field_errors] for field, field_errors in errors.items()}
+        if output == "json":
+            return JsonResponse({"errors": messages}, status=status)
+        context = {"title": self.title, "errors": messages, "list_url": request.path}
+        return render(request, "list_error.html", context, status=status)
+
+    def as_json(self, request, filterset, page) -> dict:
+        def link(number):
+            query = request.GET.copy()
+            query["page"] = number
+            query["format"] = "json"
+            return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+        return {
+            "count": page.paginator.count,
+            "results": [
+                self.result_as_json(obj) | {"url": request.build_absolute_uri(obj.get_absolute_url())} for obj in page
+            ],
+            "facets": filterset.facets_as_json(),
+            "next": link(page.next_page_number()) if page.has_next() else None,
+            "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        }

@@ -1,0 +1,63 @@
+import django_filters
+
+from archive.facets import FacetedFilterSet, FacetFilter, year_value
+from articles.models import Article, ArticleKind, Inspection, InspectionKind, Judgement, Publisher, PublisherKind
+
+
+class ArticleFilterSet(FacetedFilterSet):
+    publisher = FacetFilter(field_name="publisher__slug", label_field="publisher__name", label="Publisher")
+    year = FacetFilter(field_name="year", label="Year", coerce=year_value, order="value_desc")
+    kind = FacetFilter(field_name="kind", label="Kind", choices=ArticleKind)
+    person = FacetFilter(
+        field_name="statements__speaker__slug",
+        label_field="statements__speaker__name",
+        label="Person quoted",
+        many=True,
+    )
+    judgement = FacetFilter(
+        field_name="inspections__overall_judgement",
+        label="Inspection judgement",
+        choices=Judgement,
+        many=True,
+        order="choices",
+    )
+    sort = django_filters.OrderingFilter(
+        fields=(("published_on", "date"), ("headline", "headline")),
+        field_labels={"published_on": "Date", "headline": "Headline"},
+        label="Sort",
+    )
+
+    class Meta:
+        model = Article
+        fields = []
+
+
+class InspectionFilterSet(FacetedFilterSet):
+    judgement = FacetFilter(
+        field_name="overall_judgement", label="Overall judgement", choices=Judgement, order="choices"
+    )
+    kind = FacetFilter(field_name="kind", label="Kind", choices=InspectionKind, order="choices")
+    year = FacetFilter(field_name="year", label="Year", coerce=year_value, order="value_desc")
+    authority = FacetFilter(field_name="authority__slug", label_field="authority__name", label="Local authority")
+    sort = django_filters.OrderingFilter(
+        fields=(("started_on", "date"), ("published_on", "published")),
+        field_labels={"started_on": "Date on site", "published_on": "Date published"},
+        label="Sort",
+    )
+
+    class Meta:
+        model = Inspection
+        fields = []
+
+
+class PublisherFilterSet(FacetedFilterSet):
+    kind = FacetFilter(field_name="kind", label="Kind", choices=PublisherKind)
+    sort = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("article_count", "articles")),
+        field_labels={"name": "Name", "article_count": "Articles"},
+        label="Sort",
+    )
+
+    class Meta:
+        model = Publisher
+        fields = []

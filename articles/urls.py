@@ -1,0 +1,14 @@
+from django.urls import path
+
+from articles import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("articles/", views.ArticleListView.as_view(), name="article_list"),
+    path("articles/<slug:slug>/", views.article_detail, name="article_detail"),
+    path("inspections/", views.InspectionListView.as_view(), name="inspection_list"),
+    path("inspections/<slug:slug>/", views.inspection_detail, name="inspection_detail"),
+    path("publishers/", views.PublisherListView.as_view(), name="publisher_list"),
+    path("publishers/<slug:slug>/", views.publisher_detail, name="publisher_detail"),
+]

@@ -1,0 +1,130 @@
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+
+from archive.views import FacetedListView
+from articles.filters import ArticleFilterSet, InspectionFilterSet, PublisherFilterSet
+from articles.models import Article, Inspection, InspectionJudgement, Publisher
+from people.models import Statement
+
+
+def _speakers_prefetch():
+    return Prefetch(
+        "statements",
+        queryset=Statement.objects.select_related("speaker").only(
+            "article_id", "position", "speaker__slug", "speaker__name"
+        ),
+        to_attr="speaker_statements",
+    )
+
+
+class ArticleListView(FacetedListView):
+    filterset_class = ArticleFilterSet
+    template_name = "articles/article_list.html"
+    title = "Articles"
+
+    def get_queryset(self):
+        return Article.objects.published()
+
+    def decorate(self, queryset):
+        # One query each for the page's speakers and inspections, whatever the page size.
+        return queryset.select_related("publisher").prefetch_related(
+            _speakers_prefetch(), Prefetch("inspections", queryset=Inspection.objects.only("slug", "overall_judgement"))
+        )
+
+    def result_as_json(self, article):
+        return {
+            "headline": article.headline,
+            "published_on": article.published_on.isoformat() if article.published_on else None,
+            "publisher": article.publisher.slug,
+            "year": article.year,
+            "kind": article.kind,
+            "person": sorted({s.speaker.slug for s in article.speaker_statements}),
+            "judgement": sorted({i.overall_judgement for i in article.inspections.all() if i.overall_judgement}),
+        }
+
+
+def article_detail(request, slug):
+    statements = Statement.objects.select_related("speaker", "responds_to").order_by("position")
+    article = get_object_or_404(
+        Article.objects.published()
+        .select_related("publisher")
+        .prefetch_related(
+            Prefetch("statements", queryset=statements),
+            Prefetch(
+                "inspections",
+                queryset=Inspection.objects.select_related("authority")
+                .prefetch_related("judgements")
+                .order_by("started_on"),
+            ),
+            "authors",
+            "people_mentioned",
+        ),
+        slug=slug,
+    )
+    speakers = {statement.speaker for statement in article.statements.all()}
+    return render(
+        request,
+        "articles/article_detail.html",
+        {"article": article, "speakers": sorted(speakers, key=lambda person: person.name)},
+    )
+
+
+class InspectionListView(FacetedListView):
+    filterset_class = InspectionFilterSet
+    template_name = "articles/inspection_list.html"
+    title = "Inspections"
+
+    def get_queryset(self):
+        return Inspection.objects.all()
+
+    def decorate(self, queryset):
+        return queryset.select_related("authority").prefetch_related(
+            Prefetch("judgements", queryset=InspectionJudgement.objects.order_by("position"))
+        )
+
+    def result_as_json(self, inspection):
+        return {
+            "title": str(inspection),
+            "started_on": inspection.started_on.isoformat() if inspection.started_on else None,
+            "published_on": inspection.published_on.isoformat() if inspection.published_on else None,
+            "judgement": inspection.overall_judgement or None,
+            "kind": inspection.kind,
+            "year": inspection.year,
+            "authority": inspection.authority.slug,
+            "judgements": {j.area: j.judgement for j in inspection.judgements.all()},
+        }
+
+
+def inspection_detail(request, slug):
+    inspection = get_object_or_404(
+        Inspection.objects.select_related("authority").prefetch_related(
+            Prefetch("judgements", queryset=InspectionJudgement.objects.order_by("position")),
+            Prefetch("articles", queryset=Article.objects.published().select_related("publisher")),
+            Prefetch("statements", queryset=Statement.objects.published().select_related("speaker", "article")),
+        ),
+        slug=slug,
+    )
+    return render(request, "articles/inspection_detail.html", {"inspection": inspection})
+
+
+class PublisherListView(FacetedListView):
+    filterset_class = PublisherFilterSet
+    template_name = "articles/publisher_list.html"
+    title = "Publishers"
+
+    def get_queryset(self):
+        return Publisher.objects.with_article_counts()
+
+    def result_as_json(self, publisher):
+        return {
+            "name": publisher.name,
+            "kind": publisher.kind,
+            "website": publisher.website,
+            "article_count": publisher.article_count,
+        }
+
+
+def publisher_detail(request, slug):
+    publisher = get_object_or_404(Publisher, slug=slug)
+    articles = Article.objects.published().filter(publisher=publisher)
+    return render(request, "articles/publisher_detail.html", {"publisher": publisher, "articles": articles})

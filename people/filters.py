@@ -1,0 +1,42 @@
+import django_filters
+
+from archive.facets import FacetedFilterSet, FacetFilter, year_value
+from people.models import Person, PersonKind, Statement, StatementKind
+
+
+class StatementFilterSet(FacetedFilterSet):
+    speaker = FacetFilter(field_name="speaker__slug", label_field="speaker__name", label="Speaker")
+    publisher = FacetFilter(
+        field_name="article__publisher__slug", label_field="article__publisher__name", label="Publisher"
+    )
+    year = FacetFilter(field_name="article__year", label="Year", coerce=year_value, order="value_desc")
+    kind = FacetFilter(field_name="kind", label="Kind", choices=StatementKind)
+    sort = django_filters.OrderingFilter(
+        fields=(("article__published_on", "date"), ("speaker__name", "speaker")),
+        field_labels={"article__published_on": "Date", "speaker__name": "Speaker"},
+        label="Sort",
+    )
+
+    class Meta:
+        model = Statement
+        fields = []
+
+
+class PersonFilterSet(FacetedFilterSet):
+    organisation = FacetFilter(
+        field_name="roles__organisation__slug",
+        label_field="roles__organisation__name",
+        label="Organisation",
+        many=True,
+    )
+    role = FacetFilter(field_name="roles__title", label="Role as printed", many=True)
+    kind = FacetFilter(field_name="kind", label="Kind", choices=PersonKind)
+    sort = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("statement_count", "statements")),
+        field_labels={"name": "Name", "statement_count": "Statements"},
+        label="Sort",
+    )
+
+    class Meta:
+        model = Person
+        fields = []
