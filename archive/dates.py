@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast, Length, Substr
 
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", re.ASCII)
 
 
 class Precision(models.TextChoices):
@@ -113,8 +113,10 @@ def validate_partial_date(value):
 
 class PartialDateFormField(forms.CharField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 10)
+        # The parsed value is a PartialDate, which has no length: the pattern bounds the text instead.
+        kwargs.pop("max_length", None)
         super().__init__(**kwargs)
+        self.widget.attrs.setdefault("maxlength", "10")
         self.widget.attrs.setdefault("placeholder", "YYYY, YYYY-MM or YYYY-MM-DD")
         self.widget.attrs.setdefault("pattern", r"\d{4}(-\d{2}(-\d{2})?)?")
 

@@ -124,6 +124,7 @@ class FacetFilter(django_filters.Filter):
         **kwargs,
     ):
         self.label_field = label_field
+        self.coerce = coerce
         self.choices = choices
         self.many = many
         self.order = order  # "count": most results first; "value_desc": newest year first; "choices": enum order

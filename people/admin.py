@@ -1,0 +1,57 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from people.models import Person, Role, Statement
+
+
+class RoleInline(admin.TabularInline):
+    model = Role
+    fk_name = "person"
+    extra = 0
+    autocomplete_fields = ["organisation"]
+    fields = ["title", "organisation", "started_on", "ended_on", "source_note"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "honorific", "kind", "current_roles", "statement_total"]
+    list_filter = ["kind", "roles__organisation"]
+    show_facets = admin.ShowFacets.ALWAYS
+    search_fields = ["name", "slug", "description", "roles__title"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [RoleInline]
+    view_on_site = True
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).annotate(statement_count=Count("statements", distinct=True))
+        return queryset.prefetch_related("roles")
+
+    @admin.display(description="Roles")
+    def current_roles(self, person):
+        return "; ".join(role.title for role in person.roles.all()) or "—"
+
+    @admin.display(description="Statements", ordering="statement_count")
+    def statement_total(self, person):
+        return person.statement_count
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["person", "title", "organisation", "started_on", "ended_on"]
+    list_filter = ["organisation"]
+    list_select_related = ["person", "organisation"]
+    show_facets = admin.ShowFacets.ALWAYS
+    search_fields = ["person__name", "title", "organisation__name"]
+    autocomplete_fields = ["person", "organisation"]
+
+
+@admin.register(Statement)
+class StatementAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "speaker", "role_as_printed", "kind", "article", "position"]
+    list_filter = ["kind", "article__publisher", "article__status", "speaker"]
+    list_select_related = ["speaker", "article"]
+    show_facets = admin.ShowFacets.ALWAYS
+    search_fields = ["words", "speaker__name", "role_as_printed", "article__headline"]
+    autocomplete_fields = ["article", "speaker", "responds_to"]
+    date_hierarchy = "article__created_at"
+    view_on_site = True

@@ -1,0 +1,75 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from archive.dates import PartialDate, PartialDateFormField, Precision
+from tests.factories import ArticleFactory
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "precision"),
+    [
+        ("2022", "2022", Precision.YEAR),
+        ("2022-07", "July 2022", Precision.MONTH),
+        ("2022-07-05", "5 July 2022", Precision.DAY),
+    ],
+)
+def test_partial_dates_show_only_the_precision_they_have(text, shown, precision):
+    date = PartialDate.parse(text)
+    assert str(date) == shown
+    assert date.precision == precision
+    assert date.isoformat() == text
+
+
+@pytest.mark.parametrize(
+    "text", ["", "22", "2022-13", "2022-02-30", "2022/07/05", "July 2022", "2022-7", "0999", "２０２２"]
+)
+def test_malformed_partial_dates_are_refused(text):
+    with pytest.raises(ValueError):
+        PartialDate.parse(text)
+
+
+def test_partial_date_bounds_and_order():
+    month = PartialDate.parse("2024-02")
+    assert month.first_day == datetime.date(2024, 2, 1)
+    assert month.last_day == datetime.date(2024, 2, 29)
+    assert PartialDate.parse("2013") < PartialDate.parse("2013-04") < PartialDate.parse("2013-04-05")
+
+
+def test_form_field_reads_partial_dates_and_explains_errors():
+    field = PartialDateFormField(required=False)
+    assert field.clean("2013-04") == PartialDate(2013, 4)
+    assert field.clean("") is None
+    with pytest.raises(ValidationError, match="YYYY, YYYY-MM or YYYY-MM-DD"):
+        field.clean("April 2013")
+
+
+@pytest.mark.django_db
+def test_partial_date_round_trips_through_the_database_with_its_year():
+    article = ArticleFactory(published_on="2013-04")
+    article.refresh_from_db()
+    assert article.published_on == PartialDate(2013, 4)
+    assert article.year == 2013
+    undated = ArticleFactory(published_on=None)
+    undated.refresh_from_db()
+    assert undated.published_on is None
+    assert undated.year is None
+
+
+@pytest.mark.django_db
+def test_model_validation_refuses_an_impossible_date():
+    article = ArticleFactory.build(published_on="2022-02-30")
+    with pytest.raises(ValidationError) as error:
+        article.full_clean(exclude=["publisher"])
+    assert "published_on" in error.value.message_dict
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["2022-7", "abcd", "July 2022", "20222"])
+def test_database_refuses_text_that_is_not_shaped_like_a_partial_date(stored):
+    article = ArticleFactory()
+    # Raw SQL, as another tool would write, bypassing the field's own validation.
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_article SET published_on = %s WHERE id = %s", [stored, article.pk])

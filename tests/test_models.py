@@ -1,0 +1,106 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from articles.models import Article, ArticleStatus, Inspection, InspectionKind, Judgement, JudgementArea, Publisher
+from people.models import Person, Role, Statement
+from tests.factories import (
+    ArticleFactory,
+    InspectionFactory,
+    InspectionJudgementFactory,
+    PersonFactory,
+    RoleFactory,
+    StatementFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(callable_, *args, **kwargs):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        callable_(*args, **kwargs)
+
+
+def test_published_is_the_only_door_to_the_public():
+    draft = ArticleFactory(status=ArticleStatus.DRAFT)
+    published = ArticleFactory(status=ArticleStatus.PUBLISHED)
+    public = set(Article.objects.published())
+    assert published in public
+    assert draft not in public
+    StatementFactory(article=draft, words="someone speaks")
+    assert not Statement.objects.published().filter(article=draft).exists()
+
+
+def test_ungraded_visits_carry_no_judgement():
+    refused(InspectionFactory, kind=InspectionKind.ILACS_FOCUSED_VISIT, overall_judgement=Judgement.GOOD)
+    visit = InspectionFactory(kind=InspectionKind.ILACS_FOCUSED_VISIT, overall_judgement="", theme="Front door")
+    assert visit.is_ungraded and visit.overall is None
+
+
+def test_choices_are_enforced_by_the_database():
+    refused(InspectionFactory, overall_judgement="satisfactory")
+    refused(InspectionFactory, kind="inspection")
+    refused(ArticleFactory, kind="blog")
+    refused(ArticleFactory, status="hidden")
+    refused(InspectionJudgementFactory, judgement="fine")
+
+
+def test_one_judgement_per_area_per_inspection():
+    judgement = InspectionJudgementFactory(area=JudgementArea.CARE_LEAVERS)
+    refused(InspectionJudgementFactory, inspection=judgement.inspection, area=JudgementArea.CARE_LEAVERS)
+
+
+def test_inspection_cannot_end_before_it_starts():
+    refused(InspectionFactory, started_on="2020-03-02", ended_on="2020-02-28")
+
+
+def test_statement_positions_are_unique_within_an_article():
+    statement = StatementFactory()
+    refused(StatementFactory, article=statement.article, position=statement.position)
+
+
+def test_statement_must_have_words_and_a_position_from_one():
+    refused(StatementFactory, words="")
+    refused(StatementFactory, position=0)
+
+
+def test_a_role_is_recorded_once_per_person_title_and_organisation():
+    role = RoleFactory()
+    refused(RoleFactory, person=role.person, title=role.title, organisation=role.organisation)
+    solo = RoleFactory(organisation=None)
+    refused(RoleFactory, person=solo.person, title=solo.title, organisation=None)
+
+
+def test_statement_validation_requires_the_words_in_the_body():
+    statement = StatementFactory.build(article=ArticleFactory(), speaker=PersonFactory(), words="never said")
+    with pytest.raises(ValidationError) as error:
+        statement.full_clean()
+    assert "words" in error.value.message_dict
+
+
+def test_natural_keys_round_trip_on_every_fixture_model():
+    samples = [
+        Publisher.objects.first(),
+        Article.objects.first(),
+        Inspection.objects.first(),
+        Inspection.objects.first().judgements.first(),
+        Person.objects.first(),
+        Role.objects.first(),
+        Role.objects.filter(organisation__isnull=True).first(),
+        Statement.objects.first(),
+    ]
+    from articles.models import LocalAuthority
+
+    samples.append(LocalAuthority.objects.first())
+    for obj in samples:
+        assert type(obj).objects.get_by_natural_key(*obj.natural_key()) == obj
+
+
+def test_judgements_rank_older_wordings_with_their_equivalents():
+    assert Judgement.OUTSTANDING.rank < Judgement.GOOD.rank < Judgement.INADEQUATE.rank
+    assert Judgement.REQUIRES_IMPROVEMENT.rank == Judgement.REQUIRES_IMPROVEMENT_TO_BE_GOOD.rank
+
+
+def test_article_paragraphs_split_on_blank_lines():
+    article = ArticleFactory(body="One.\n\nTwo.\r\n\r\nThree.")
+    assert article.paragraphs == ["One.", "Two.", "Three."]
