@@ -154,13 +154,12 @@ class FacetFilter(django_filters.Filter):
 
     def _grouped(self, qs):
         fields = [self.field_name] + ([self.label_field] if self.label_field else [])
-        return (
-            qs.order_by()
-            .exclude(**{f"{self.field_name}__isnull": True})
-            .exclude(**{self.field_name: ""} if self.coerce is str else {})
-            .values(*fields)
-            .annotate(facet_count=Count("pk", distinct=self.many))
-        )
+        return qs.order_by().values(*fields).annotate(facet_count=Count("pk", distinct=self.many))
+
+    def _has_value(self, row) -> bool:
+        # Rows without a value (no related row, a blank choice) are dropped after grouping:
+        # excluding them in SQL would, across a to-many path, exclude whole results.
+        return row[self.field_name] not in (None, "")
 
     def _sorted_rows(self, rows):
         if self.order == "value_desc":
@@ -177,7 +176,8 @@ class FacetFilter(django_filters.Filter):
             grouped = grouped.order_by("-facet_count", self.label_field or self.field_name)
         elif self.order == "value_desc":
             grouped = grouped.order_by(f"-{self.field_name}")
-        rows = list(grouped[: limit + 1])
+        # Two spare rows, for the empty and blank groups dropped below.
+        rows = [row for row in grouped[: limit + 3] if self._has_value(row)]
         truncated = len(rows) > limit
         rows = rows[:limit]
         seen = {row[self.field_name] for row in rows}

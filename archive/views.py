@@ -59,7 +59,7 @@ class FacetedListView(View):
             return 1
         if raw == "last":
             return paginator.num_pages
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 30 or int(raw) < 1:
             raise BadPage
         return int(raw)
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from archive.admin import EditorAdmin
 from articles.models import Article, Inspection, InspectionJudgement, LocalAuthority, Publisher
 from people.models import Statement
 
@@ -18,11 +19,10 @@ class StatementInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(EditorAdmin):
     list_display = ["headline", "publisher", "published_on_display", "kind", "status", "statement_count", "updated_at"]
     list_filter = ["status", "kind", "publisher", "published_on_inferred", "headline_inferred", "year"]
     list_select_related = ["publisher"]
-    show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["headline", "standfirst", "body", "byline", "slug"]
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["publisher", "inspections", "authors", "people_mentioned"]
@@ -73,11 +73,10 @@ class JudgementInline(admin.TabularInline):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(admin.ModelAdmin):
+class InspectionAdmin(EditorAdmin):
     list_display = ["__str__", "kind", "started_on", "published_on", "overall_judgement", "authority"]
     list_filter = ["kind", "overall_judgement", "year", "authority__region"]
     list_select_related = ["authority"]
-    show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["slug", "authority__name", "theme", "finding", "source_note"]
     autocomplete_fields = ["authority"]
     inlines = [JudgementInline]
@@ -91,10 +90,9 @@ class InspectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Publisher)
-class PublisherAdmin(admin.ModelAdmin):
+class PublisherAdmin(EditorAdmin):
     list_display = ["name", "kind", "website", "article_total"]
     list_filter = ["kind"]
-    show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     view_on_site = True
@@ -108,9 +106,8 @@ class PublisherAdmin(admin.ModelAdmin):
 
 
 @admin.register(LocalAuthority)
-class LocalAuthorityAdmin(admin.ModelAdmin):
+class LocalAuthorityAdmin(EditorAdmin):
     list_display = ["name", "ons_code", "region", "status"]
     list_filter = ["region", "status"]
-    show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["name", "ons_code", "slug"]
     prepopulated_fields = {"slug": ["name"]}

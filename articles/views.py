@@ -100,7 +100,10 @@ def inspection_detail(request, slug):
         Inspection.objects.select_related("authority").prefetch_related(
             Prefetch("judgements", queryset=InspectionJudgement.objects.order_by("position")),
             Prefetch("articles", queryset=Article.objects.published().select_related("publisher")),
-            Prefetch("statements", queryset=Statement.objects.published().select_related("speaker", "article")),
+            Prefetch(
+                "statements",
+                queryset=Statement.objects.published().select_related("speaker", "article", "article__publisher"),
+            ),
         ),
         slug=slug,
     )

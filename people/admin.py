@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from archive.admin import EditorAdmin
 from people.models import Person, Role, Statement
 
 
@@ -13,10 +14,9 @@ class RoleInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(EditorAdmin):
     list_display = ["name", "honorific", "kind", "current_roles", "statement_total"]
     list_filter = ["kind", "roles__organisation"]
-    show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["name", "slug", "description", "roles__title"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [RoleInline]
@@ -36,21 +36,19 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(EditorAdmin):
     list_display = ["person", "title", "organisation", "started_on", "ended_on"]
     list_filter = ["organisation"]
     list_select_related = ["person", "organisation"]
-    show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["person__name", "title", "organisation__name"]
     autocomplete_fields = ["person", "organisation"]
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(EditorAdmin):
     list_display = ["__str__", "speaker", "role_as_printed", "kind", "article", "position"]
     list_filter = ["kind", "article__publisher", "article__status", "speaker"]
     list_select_related = ["speaker", "article"]
-    show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["words", "speaker__name", "role_as_printed", "article__headline"]
     autocomplete_fields = ["article", "speaker", "responds_to"]
     date_hierarchy = "article__created_at"

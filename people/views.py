@@ -76,7 +76,7 @@ def person_detail(request, slug):
     statements = (
         Statement.objects.published()
         .filter(speaker=person)
-        .select_related("article", "article__publisher", "responds_to")
+        .select_related("speaker", "article", "article__publisher", "responds_to")
         .order_by("article__published_on", "article__slug", "position")
     )
     mentioned_in = Article.objects.published().filter(people_mentioned=person).select_related("publisher")

@@ -1,0 +1,208 @@
+"""Facet counts checked against a brute-force count in Python over generated data.
+
+The rule (disjunctive faceting): values of one facet are ORed, facets are ANDed,
+and a value's count is the size of the list with every *other* facet applied
+and that value alone chosen for its own facet.
+"""
+
+import random
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import Client
+
+from articles.models import Article, ArticleKind, ArticleStatus, Judgement
+from people.models import Statement, StatementKind
+from tests.factories import ArticleFactory, InspectionFactory, PersonFactory, PublisherFactory, StatementFactory
+
+ARTICLE_FACETS = ["publisher", "year", "kind", "person", "judgement"]
+STATEMENT_FACETS = ["speaker", "publisher", "year", "kind"]
+
+
+@pytest.fixture(scope="module")
+def generated(django_db_setup, django_db_blocker):
+    """Sixty generated articles (some drafts) beside the seeds, shared by the module's tests."""
+    rng = random.Random(20261122)
+    with django_db_blocker.unblock():
+        publishers = [PublisherFactory() for _ in range(5)]
+        people = [PersonFactory() for _ in range(8)]
+        judgements = [Judgement.GOOD, Judgement.INADEQUATE, Judgement.REQUIRES_IMPROVEMENT_TO_BE_GOOD, ""]
+        inspections = [
+            InspectionFactory(overall_judgement=j, kind="ilacs-standard" if j else "ilacs-focused-visit")
+            for j in judgements
+            for _ in range(2)
+        ]
+        created = []
+        for n in range(60):
+            body = f"Paragraph {n}. " + " ".join(f"word{k}" for k in range(12))
+            article = ArticleFactory(
+                publisher=rng.choice(publishers),
+                published_on=rng.choice(["2019-03-04", "2020", "2021-07", "2022-11-30", None]),
+                kind=rng.choice(ArticleKind.values),
+                status=ArticleStatus.DRAFT if n % 7 == 0 else ArticleStatus.PUBLISHED,
+                body=body,
+            )
+            article.inspections.set(rng.sample(inspections, rng.randint(0, 2)))
+            for position, speaker in enumerate(rng.sample(people, rng.randint(0, 4)), 1):
+                StatementFactory(
+                    article=article,
+                    position=position,
+                    speaker=speaker,
+                    words=f"word{position}",
+                    kind=rng.choice(StatementKind.values),
+                )
+            created.append(article)
+    yield created
+    with django_db_blocker.unblock():
+        Statement.objects.filter(article__in=created).delete()
+        Article.objects.filter(pk__in=[a.pk for a in created]).delete()
+
+
+def article_values(article):
+    """The facet values one article is counted under."""
+    return {
+        "publisher": {article.publisher.slug},
+        "year": {str(article.year)} if article.year else set(),
+        "kind": {article.kind},
+        "person": {s.speaker.slug for s in article.statements.all()},
+        "judgement": {i.overall_judgement for i in article.inspections.all() if i.overall_judgement},
+    }
+
+
+def statement_values(statement):
+    return {
+        "speaker": {statement.speaker.slug},
+        "publisher": {statement.article.publisher.slug},
+        "year": {str(statement.article.year)} if statement.article.year else set(),
+        "kind": {statement.kind},
+    }
+
+
+def matches(values, selection, skip=None):
+    return all(values[name] & chosen for name, chosen in selection.items() if chosen and name != skip)
+
+
+def brute_force(rows, facets, selection):
+    results = [values for values in rows if matches(values, selection)]
+    counts = {}
+    for name in facets:
+        pool = [values for values in rows if matches(values, selection, skip=name)]
+        tally = {}
+        for values in pool:
+            for value in values[name]:
+                tally[value] = tally.get(value, 0) + 1
+        counts[name] = tally
+    return len(results), counts
+
+
+def random_selection(rng, rows, facets):
+    selection = {}
+    for name in facets:
+        seen = sorted({value for values in rows for value in values[name]})
+        if seen and rng.random() < 0.5:
+            selection[name] = set(rng.sample(seen, rng.randint(1, min(3, len(seen)))))
+    return selection
+
+
+def query_string(selection):
+    return "&".join(f"{name}={value}" for name, values in sorted(selection.items()) for value in sorted(values))
+
+
+def check_against_brute_force(client, url, rows, facets, selection):
+    response = client.get(f"{url}?format=json&{query_string(selection)}")
+    assert response.status_code == 200
+    data = response.json()
+    expected_count, expected_facets = brute_force(rows, facets, selection)
+    assert data["count"] == expected_count, selection
+    for name in facets:
+        got = {str(option["value"]): option["count"] for option in data["facets"][name]}
+        nonzero = {value: count for value, count in got.items() if count}
+        assert nonzero == expected_facets[name], (name, selection)
+        for value in selection.get(name, ()):  # selected values stay visible, even at zero
+            assert value in got
+            assert next(o for o in data["facets"][name] if str(o["value"]) == value)["selected"]
+
+
+@pytest.mark.django_db
+def test_article_facet_counts_match_brute_force(generated):
+    articles = (
+        Article.objects.published().select_related("publisher").prefetch_related("statements__speaker", "inspections")
+    )
+    rows = [article_values(article) for article in articles]
+    rng = random.Random(42)
+    client = Client()
+    for _ in range(60):
+        check_against_brute_force(
+            client, "/articles/", rows, ARTICLE_FACETS, random_selection(rng, rows, ARTICLE_FACETS)
+        )
+
+
+@pytest.mark.django_db
+def test_statement_facet_counts_match_brute_force(generated):
+    statements = Statement.objects.published().select_related("speaker", "article__publisher")
+    rows = [statement_values(statement) for statement in statements]
+    rng = random.Random(7)
+    client = Client()
+    for _ in range(40):
+        check_against_brute_force(
+            client, "/statements/", rows, STATEMENT_FACETS, random_selection(rng, rows, STATEMENT_FACETS)
+        )
+
+
+@pytest.mark.django_db
+def test_results_carry_the_values_they_are_counted_under(generated):
+    data = Client().get("/articles/?format=json&page=1").json()
+    assert set(data) == {"count", "results", "facets", "next", "previous"}
+    for result in data["results"]:
+        article = Article.objects.get(slug=result["url"].rstrip("/").rsplit("/", 1)[1])
+        values = article_values(article)
+        assert {result["publisher"]} == values["publisher"]
+        assert set(result["person"]) == values["person"]
+        assert set(result["judgement"]) == values["judgement"]
+        assert result["kind"] in values["kind"]
+    assert data["next"] and "page=2" in data["next"] and data["previous"] is None
+
+
+@pytest.mark.django_db
+def test_drafts_count_nowhere(generated):
+    drafts = [a for a in generated if a.status == ArticleStatus.DRAFT]
+    data = Client().get("/articles/?format=json").json()
+    assert data["count"] == Article.objects.published().count()
+    for draft in drafts:
+        assert Client().get(draft.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.django_db
+def test_facet_links_toggle_one_value_keep_the_rest_and_drop_the_page(generated):
+    response = Client().get("/articles/?publisher=localgov&q=Sandwell&page=1&sort=-date")
+    facets = {facet.name: facet for facet in response.context["filter"].facets}
+    localgov = next(o for o in facets["publisher"].options if o.value == "localgov")
+    assert localgov.selected
+    assert parse_qs(urlsplit(localgov.query).query) == {"q": ["Sandwell"], "sort": ["-date"]}
+    bbc = next(o for o in facets["publisher"].options if o.value == "bbc-news")
+    assert parse_qs(urlsplit(bbc.query).query) == {
+        "publisher": ["localgov", "bbc-news"],
+        "q": ["Sandwell"],
+        "sort": ["-date"],
+    }
+    html = response.content.decode()
+    assert 'aria-current="true"' in html
+
+
+@pytest.mark.django_db
+def test_selected_value_without_results_stays_visible_and_removable():
+    data = Client().get("/articles/?format=json&publisher=bbc-news&year=2016").json()
+    assert data["count"] == 0
+    bbc = next(o for o in data["facets"]["publisher"] if o["value"] == "bbc-news")
+    assert bbc == {"value": "bbc-news", "label": "BBC News", "count": 0, "selected": True}
+    year = next(o for o in data["facets"]["year"] if o["value"] == 2016)
+    assert year["selected"] and year["count"] == 0
+
+
+@pytest.mark.django_db
+def test_an_unknown_value_is_shown_at_zero_rather_than_silently_widening_the_list():
+    data = Client().get("/articles/?format=json&publisher=no-such-publisher").json()
+    assert data["count"] == 0
+    assert {"value": "no-such-publisher", "label": "no-such-publisher", "count": 0, "selected": True} in data["facets"][
+        "publisher"
+    ]

@@ -1,0 +1,42 @@
+"""Production settings refuse to start unsafely."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+
+def start(env_overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "-c", "import archive.settings"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_refuses_to_start_without_a_secret_when_debug_is_off():
+    result = start({"DJANGO_DEBUG": "0"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_refuses_the_development_secret_when_debug_is_off():
+    result = start({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "django-insecure-development-only-never-in-production"})
+    assert result.returncode != 0
+    assert "development default" in result.stderr
+
+
+def test_starts_with_a_real_secret():
+    assert start({"DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40}).returncode == 0
+
+
+def test_whitenoise_sits_directly_after_security_middleware():
+    middleware = settings.MIDDLEWARE
+    assert middleware[middleware.index("django.middleware.security.SecurityMiddleware") + 1] == (
+        "whitenoise.middleware.WhiteNoiseMiddleware"
+    )

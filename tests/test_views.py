@@ -1,0 +1,152 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from articles.models import Article, ArticleStatus, Inspection, Publisher
+from people.models import Person, Statement
+from tests.factories import ArticleFactory, PersonFactory, StatementFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_URLS = ["/articles/", "/statements/", "/people/", "/inspections/", "/publishers/"]
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+def test_home_shows_what_the_archive_holds_and_sandwells_history(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Sandwell's inspections at a glance" in html
+    assert "positive progress" in html
+    assert response.context["article_count"] == Article.objects.published().count()
+    assert len(response.context["history"]) == 9
+
+
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_every_list_renders_with_facets_and_answers_json(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["filter"].facets
+    data = client.get(url, {"format": "json"}).json()
+    assert data["count"] == response.context["page_obj"].paginator.count
+    for result in data["results"]:
+        assert result["url"].startswith("http://testserver/")
+        assert client.get(result["url"]).status_code == 200
+
+
+def test_every_detail_page_is_reached_by_get_absolute_url(client):
+    objects = [
+        *Article.objects.published(),
+        *Inspection.objects.all(),
+        *Publisher.objects.all(),
+        *Person.objects.all(),
+        *Statement.objects.published(),
+    ]
+    for obj in objects:
+        assert client.get(obj.get_absolute_url()).status_code == 200, obj
+
+
+def test_article_page_links_each_quote_to_its_speaker(client):
+    article = Article.objects.get(slug="councils-childrens-services-remain-inadequate-inspectors-say")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert reverse("people:person_detail", args=["simon-hackett"]) in html
+    assert reverse("people:person_detail", args=["jacqui-smith"]) in html
+    assert "Frances Craven" in html  # the editor's note
+    assert "Requires improvement to be good" in html  # the care leavers judgement of the re-inspection
+    assert "Recuriter" not in html
+
+
+def test_article_page_shows_dates_at_their_precision_and_marks_inferences(client):
+    html = client.get("/articles/sandwell-childrens-services-remain-inadequate/").content.decode()
+    assert "29 January 2018" in html and "inferred" in html
+    html = client.get("/inspections/sandwell-2013-02-child-protection/").content.decode()
+    assert "April 2013" in html
+    assert "1 April 2013" not in html
+
+
+def test_person_page_lists_roles_and_statements(client):
+    html = client.get("/people/simon-hackett/").content.decode()
+    assert "Cabinet Member for Children and Education" in html
+    assert html.count('class="statement statement--') == Statement.objects.filter(speaker__slug="simon-hackett").count()
+
+
+def test_text_search_narrows_each_list(client):
+    assert client.get("/articles/", {"q": "Halesowen", "format": "json"}).json()["count"] == 1
+    assert client.get("/statements/", {"q": "broken system", "format": "json"}).json()["count"] == 1
+    assert client.get("/people/", {"q": "Chief Executive", "format": "json"}).json()["count"] == 1
+
+
+def test_sorting_by_date_both_ways(client):
+    newest = client.get("/articles/", {"format": "json", "sort": "-date"}).json()["results"]
+    oldest = client.get("/articles/", {"format": "json", "sort": "date"}).json()["results"]
+    assert newest[0]["published_on"] == "2025-12-02"
+    assert oldest[0]["published_on"] == "2016-10-06"
+
+
+def test_drafts_are_invisible_to_the_public(client):
+    draft = ArticleFactory(status=ArticleStatus.DRAFT, headline="Secret draft headline", body="Draft text.")
+    speaker = PersonFactory(name="Draft-only speaker")
+    StatementFactory(article=draft, speaker=speaker, words="Draft text", position=1)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    for url in LIST_URLS:
+        assert "Secret draft headline" not in client.get(url).content.decode()
+    people = client.get("/people/", {"format": "json", "q": "Draft-only"}).json()["results"]
+    assert people[0]["statement_count"] == 0
+    assert client.get("/statements/", {"speaker": speaker.slug, "format": "json"}).json()["count"] == 0
+    assert client.get(f"/statements/{draft.slug}/1/").status_code == 404
+
+
+def test_pagination_links_keep_filters(client):
+    publisher = Publisher.objects.get(slug="localgov")
+    for n in range(25):
+        ArticleFactory(publisher=publisher, slug=f"paged-{n}")
+    response = client.get("/articles/", {"publisher": "localgov"})
+    html = response.content.decode()
+    assert response.context["page_obj"].paginator.num_pages == 2
+    assert "?publisher=localgov&amp;page=2" in html
+    second = client.get("/articles/", {"publisher": "localgov", "page": 2})
+    assert second.status_code == 200 and len(second.context["results"]) == 27 - 20
+    assert client.get("/articles/", {"publisher": "localgov", "page": "last"}).context["page_obj"].number == 2
+
+
+# The queries a list makes do not grow with the data: count + page + prefetches + one per facet.
+QUERY_BUDGET = {
+    "/articles/": 1 + 1 + 2 + 5,  # count, page, speakers, inspections, five facets
+    "/statements/": 1 + 1 + 4,  # count, page (speaker, article, publisher joined), four facets
+    "/people/": 1 + 1 + 1 + 3,  # count, page, roles, three facets
+    "/inspections/": 1 + 1 + 1 + 4,  # count, page, judgements, four facets
+    "/publishers/": 1 + 1 + 1,  # count, page with article counts, one facet
+}
+
+
+@pytest.mark.parametrize("url", list(QUERY_BUDGET))
+def test_list_queries_stay_fixed_as_data_grows(client, url, django_assert_max_num_queries):
+    with django_assert_max_num_queries(QUERY_BUDGET[url]):
+        client.get(url, {"format": "json"})
+    with django_assert_max_num_queries(QUERY_BUDGET[url]):
+        client.get(url)
+    for n in range(30):
+        article = ArticleFactory(slug=f"growth-{n}", body="Growth paragraph with words.")
+        for position in range(1, 4):
+            StatementFactory(article=article, position=position, words="words")
+    with django_assert_max_num_queries(QUERY_BUDGET[url]):
+        client.get(url)
+    with django_assert_max_num_queries(QUERY_BUDGET[url]):
+        client.get(url, {"format": "json", "page": 2} if url in {"/articles/", "/statements/", "/people/"} else {})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/articles/councils-childrens-services-remain-inadequate-inspectors-say/",
+        "/people/simon-hackett/",
+        "/inspections/sandwell-2017-11-sif-reinspection/",
+    ],
+)
+def test_detail_queries_are_bounded(client, url, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        client.get(url)
