@@ -461,5 +461,13 @@ class Article(models.Model):
         return (self.slug,)
 
     @property
+    def speakers(self) -> list:
+        """Everyone quoted, once each, in the order they first speak (uses prefetched statements)."""
+        speakers = {}
+        for statement in sorted(self.statements.all(), key=lambda statement: statement.position):
+            speakers.setdefault(statement.speaker_id, statement.speaker)
+        return list(speakers.values())
+
+    @property
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in self.body.replace("\r\n", "\n").split("\n\n") if p.strip()]

@@ -11,9 +11,8 @@ def _speakers_prefetch():
     return Prefetch(
         "statements",
         queryset=Statement.objects.select_related("speaker").only(
-            "article_id", "position", "speaker__slug", "speaker__name"
+            "article_id", "position", "speaker__slug", "speaker__name", "speaker__honorific"
         ),
-        to_attr="speaker_statements",
     )
 
 
@@ -38,7 +37,7 @@ class ArticleListView(FacetedListView):
             "publisher": article.publisher.slug,
             "year": article.year,
             "kind": article.kind,
-            "person": sorted({s.speaker.slug for s in article.speaker_statements}),
+            "person": [speaker.slug for speaker in article.speakers],
             "judgement": sorted({i.overall_judgement for i in article.inspections.all() if i.overall_judgement}),
         }
 

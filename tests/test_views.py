@@ -68,6 +68,14 @@ def test_article_page_shows_dates_at_their_precision_and_marks_inferences(client
     assert "1 April 2013" not in html
 
 
+def test_article_list_names_each_speaker_once(client):
+    response = client.get("/articles/", {"q": "Halesowen"})
+    article = response.context["results"][0]
+    names = [speaker.name for speaker in article.speakers]
+    assert len(names) == len(set(names)) == 6
+    assert names[0] == "Ofsted"  # in the order they first speak
+
+
 def test_person_page_lists_roles_and_statements(client):
     html = client.get("/people/simon-hackett/").content.decode()
     assert "Cabinet Member for Children and Education" in html
