@@ -6,7 +6,7 @@ PORT ?= 8000
 # Local development runs with DEBUG on; production sets DJANGO_DEBUG=0 and a real secret.
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test lint migrations-check setup setup-dev load clean
+.PHONY: run test test-postgres lint migrations-check setup setup-dev load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ migrations-check: setup-dev
 
 test: lint migrations-check
 	$(BIN)/pytest
+
+# The same suite on PostgreSQL (a server on 127.0.0.1:5432 with user postgres, as on our machines).
+test-postgres: setup-dev
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/archive} $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from archive.dates import PartialDate, PartialDateFormField, Precision
 from tests.factories import ArticleFactory
@@ -70,6 +70,7 @@ def test_model_validation_refuses_an_impossible_date():
 @pytest.mark.parametrize("stored", ["2022-7", "abcd", "July 2022", "20222"])
 def test_database_refuses_text_that_is_not_shaped_like_a_partial_date(stored):
     article = ArticleFactory()
-    # Raw SQL, as another tool would write, bypassing the field's own validation.
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+    # Raw SQL, as another tool would write, bypassing the field's own validation. PostgreSQL may
+    # refuse it already when computing the generated year column (DataError), SQLite at the check.
+    with pytest.raises((IntegrityError, DataError)), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE articles_article SET published_on = %s WHERE id = %s", [stored, article.pk])
