@@ -80,7 +80,10 @@ class Role(models.Model):
     """A post a person held, as a source printed it, for as long as it is known."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
-    title = models.CharField(max_length=200, help_text="As printed, e.g. 'cabinet member for children's services'.")
+    title = models.CharField(
+        max_length=200,
+        help_text="The post as printed, without the organisation when that is recorded below, e.g. 'Chair'.",
+    )
     organisation = models.ForeignKey(
         Person,
         on_delete=models.PROTECT,
