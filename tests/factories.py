@@ -34,7 +34,7 @@ class LocalAuthorityFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Borough {n}")
     slug = factory.Sequence(lambda n: f"borough-{n}")
-    ons_code = factory.Sequence(lambda n: f"E09{n:06d}")
+    ons_code = factory.Sequence(lambda n: f"X99{n:06d}")  # no real ONS code starts X
     region = "London"
 
 
