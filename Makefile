@@ -6,7 +6,7 @@ PORT ?= 8000
 # Local development runs with DEBUG on; production sets DJANGO_DEBUG=0 and a real secret.
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test test-postgres lint migrations-check setup setup-dev load clean
+.PHONY: run test test-postgres ofsted-fixture lint migrations-check setup setup-dev load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ migrations-check: setup-dev
 
 test: lint migrations-check
 	$(BIN)/pytest
+
+OFSTED_ODS := fixtures/sources/ofsted/LA_Inspection_Outcomes_as_at_31_March_2025.ods
+
+# Re-import Ofsted's statistics into the local archive and rewrite the committed fixture from the result.
+ofsted-fixture: load
+	$(DEV_ENV) $(BIN)/python manage.py import_ofsted_outcomes $(OFSTED_ODS) --write-fixture fixtures/05_ofsted_outcomes_2025.json
 
 # The same suite on PostgreSQL (a server on 127.0.0.1:5432 with user postgres, as on our machines).
 test-postgres: setup-dev
