@@ -127,7 +127,8 @@ class FacetFilter(django_filters.Filter):
         self.coerce = coerce
         self.choices = choices
         self.many = many
-        self.order = order  # "count": most results first; "value_desc": newest year first; "choices": enum order
+        # "count": most results first; "value": alphabetical; "value_desc": newest year first; "choices": enum order
+        self.order = order
         super().__init__(
             field_name=field_name,
             label=label,
@@ -162,8 +163,8 @@ class FacetFilter(django_filters.Filter):
         return row[self.field_name] not in (None, "")
 
     def _sorted_rows(self, rows):
-        if self.order == "value_desc":
-            return sorted(rows, key=lambda row: row[self.field_name], reverse=True)
+        if self.order in ("value", "value_desc"):
+            return sorted(rows, key=lambda row: row[self.field_name], reverse=self.order == "value_desc")
         if self.order == "choices" and self.choices is not None:
             position = {value: index for index, value in enumerate(self.choices.values)}
             return sorted(rows, key=lambda row: position.get(row[self.field_name], len(position)))
@@ -174,8 +175,8 @@ class FacetFilter(django_filters.Filter):
         grouped = self._grouped(qs)
         if self.order == "count":
             grouped = grouped.order_by("-facet_count", self.label_field or self.field_name)
-        elif self.order == "value_desc":
-            grouped = grouped.order_by(f"-{self.field_name}")
+        elif self.order in ("value", "value_desc"):
+            grouped = grouped.order_by(f"{'-' if self.order == 'value_desc' else ''}{self.field_name}")
         # Two spare rows, for the empty and blank groups dropped below.
         rows = [row for row in grouped[: limit + 3] if self._has_value(row)]
         truncated = len(rows) > limit

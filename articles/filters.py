@@ -1,7 +1,18 @@
 import django_filters
 
 from archive.facets import FacetedFilterSet, FacetFilter, year_value
-from articles.models import Article, ArticleKind, Inspection, InspectionKind, Judgement, Publisher, PublisherKind
+from articles.models import (
+    Article,
+    ArticleKind,
+    AuthorityStatus,
+    Inspection,
+    InspectionKind,
+    Judgement,
+    JudgementArea,
+    LocalAuthority,
+    Publisher,
+    PublisherKind,
+)
 
 
 class ArticleFilterSet(FacetedFilterSet):
@@ -32,13 +43,40 @@ class ArticleFilterSet(FacetedFilterSet):
         fields = []
 
 
+def area_judgement_choices():
+    return [
+        (f"{area.value}:{grade.value}", f"{area.label}: {grade.label}") for area in JudgementArea for grade in Judgement
+    ]
+
+
+class AreaJudgementChoices:
+    """Labels and validation for "area:judgement" values (a TextChoices-like view of the pairs)."""
+
+    choices = area_judgement_choices()
+    values = [value for value, _ in choices]
+    _labels = dict(choices)
+
+    def __init__(self, value):
+        if value not in self._labels:
+            raise ValueError(value)
+        self.label = self._labels[value]
+
+
 class InspectionFilterSet(FacetedFilterSet):
     judgement = FacetFilter(
         field_name="overall_judgement", label="Overall judgement", choices=Judgement, order="choices"
     )
     kind = FacetFilter(field_name="kind", label="Kind", choices=InspectionKind, order="choices")
     year = FacetFilter(field_name="year", label="Year", coerce=year_value, order="value_desc")
+    region = FacetFilter(field_name="authority__region", label="Ofsted region", order="value")
     authority = FacetFilter(field_name="authority__slug", label_field="authority__name", label="Local authority")
+    area = FacetFilter(
+        field_name="judgements__area_judgement",
+        label="Judgement by area",
+        choices=AreaJudgementChoices,
+        many=True,
+        order="choices",
+    )
     sort = django_filters.OrderingFilter(
         fields=(("started_on", "date"), ("published_on", "published")),
         field_labels={"started_on": "Date on site", "published_on": "Date published"},
@@ -60,4 +98,15 @@ class PublisherFilterSet(FacetedFilterSet):
 
     class Meta:
         model = Publisher
+        fields = []
+
+
+class AuthorityFilterSet(FacetedFilterSet):
+    region = FacetFilter(field_name="region", label="Ofsted region", order="value")
+    latest = FacetFilter(field_name="latest_judgement", label="Latest judgement", choices=Judgement, order="choices")
+    status = FacetFilter(field_name="status", label="Status", choices=AuthorityStatus, order="choices")
+    sort = django_filters.OrderingFilter(fields=(("name", "name"),), field_labels={"name": "Name"}, label="Sort")
+
+    class Meta:
+        model = LocalAuthority
         fields = []

@@ -7,7 +7,7 @@ LocalAuthority. People and what they said live in the ``people`` app.
 
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models.functions import Concat, Length
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
@@ -122,6 +122,21 @@ class Publisher(models.Model):
         return (self.slug,)
 
 
+class LocalAuthorityQuerySet(models.QuerySet):
+    def search(self, query: str):
+        return self.filter(words_match(query, "name", "ons_code", "region"))
+
+    def with_latest_judgement(self):
+        """Annotate the overall judgement of each authority's most recent graded inspection."""
+        latest = (
+            Inspection.objects.filter(authority=models.OuterRef("pk"))
+            .graded()
+            .order_by(models.F("started_on").desc(nulls_last=True))
+            .values("overall_judgement")[:1]
+        )
+        return self.annotate(latest_judgement=models.Subquery(latest))
+
+
 class AuthorityStatus(models.TextChoices):
     CURRENT = "current", "Current"
     NO_LONGER_EXISTS = "no-longer-exists", "No longer exists"
@@ -144,7 +159,7 @@ class LocalAuthority(models.Model):
     status = models.CharField(max_length=20, choices=AuthorityStatus, default=AuthorityStatus.CURRENT)
     ofsted_url = models.URLField("Ofsted page", blank=True)
 
-    class Manager(models.Manager):
+    class Manager(models.Manager.from_queryset(LocalAuthorityQuerySet)):
         def get_by_natural_key(self, ons_code):
             return self.get(ons_code=ons_code)
 
@@ -160,6 +175,15 @@ class LocalAuthority(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:authority_detail", args=[self.slug])
+
+    @property
+    def latest_judgement_label(self) -> str:
+        """The label of the annotation with_latest_judgement() adds ("" without one)."""
+        value = getattr(self, "latest_judgement", None)
+        return Judgement(value).label if value else ""
 
     def natural_key(self):
         return (self.ons_code,)
@@ -330,6 +354,12 @@ class InspectionJudgement(models.Model):
     area = models.CharField(max_length=40, choices=JudgementArea)
     judgement = models.CharField(max_length=40, choices=Judgement)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in which the report lists the areas.")
+    # "help-and-protection:inadequate": one value per area and grade, for the per-area facet.
+    area_judgement = models.GeneratedField(
+        expression=Concat("area", models.Value(":"), "judgement"),
+        output_field=models.CharField(max_length=81),
+        db_persist=True,
+    )
 
     class Manager(models.Manager):
         def get_by_natural_key(self, inspection_slug, area):

@@ -1,9 +1,10 @@
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
 from archive.views import FacetedListView
-from articles.filters import ArticleFilterSet, InspectionFilterSet, PublisherFilterSet
-from articles.models import Article, Inspection, InspectionJudgement, Publisher
+from articles.charts import build_timeline
+from articles.filters import ArticleFilterSet, AuthorityFilterSet, InspectionFilterSet, PublisherFilterSet
+from articles.models import Article, Inspection, InspectionJudgement, LocalAuthority, Publisher
 from people.models import Statement
 
 
@@ -130,3 +131,52 @@ def publisher_detail(request, slug):
     publisher = get_object_or_404(Publisher, slug=slug)
     articles = Article.objects.published().filter(publisher=publisher)
     return render(request, "articles/publisher_detail.html", {"publisher": publisher, "articles": articles})
+
+
+class AuthorityListView(FacetedListView):
+    filterset_class = AuthorityFilterSet
+    template_name = "articles/authority_list.html"
+    title = "Local authorities"
+
+    def get_queryset(self):
+        return LocalAuthority.objects.with_latest_judgement()
+
+    def result_as_json(self, authority):
+        return {
+            "name": authority.name,
+            "ons_code": authority.ons_code,
+            "region": authority.region,
+            "latest": authority.latest_judgement,
+            "status": authority.status,
+        }
+
+
+def authority_detail(request, slug):
+    authority = get_object_or_404(LocalAuthority, slug=slug)
+    inspections = list(
+        authority.inspections.chronological().prefetch_related(
+            Prefetch("judgements", queryset=InspectionJudgement.objects.order_by("position"))
+        )
+    )
+    articles = (
+        Article.objects.published()
+        .filter(pk__in=Article.objects.filter(inspections__authority=authority).values("pk"))
+        .select_related("publisher")
+    )
+    statements = (
+        Statement.objects.published()
+        .filter(
+            Q(responds_to__authority=authority)
+            | Q(article__in=Article.objects.filter(inspections__authority=authority).values("pk"))
+        )
+        .select_related("speaker", "article", "article__publisher")
+        .order_by("article__published_on", "article__slug", "position")
+    )
+    context = {
+        "authority": authority,
+        "inspections": inspections,
+        "timeline": build_timeline(inspections),
+        "articles": articles,
+        "statements": statements,
+    }
+    return render(request, "articles/authority_detail.html", context)

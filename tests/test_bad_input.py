@@ -9,7 +9,8 @@ LISTS = {
     "/articles/": ["publisher", "year", "kind", "person", "judgement"],
     "/statements/": ["speaker", "publisher", "year", "kind"],
     "/people/": ["organisation", "role", "kind"],
-    "/inspections/": ["judgement", "kind", "year", "authority"],
+    "/inspections/": ["judgement", "kind", "year", "region", "authority", "area"],
+    "/authorities/": ["region", "latest", "status"],
     "/publishers/": ["kind"],
 }
 

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from articles.models import Article, ArticleKind, ArticleStatus, Judgement
-from people.models import Statement, StatementKind
+from articles.models import Article, ArticleKind, ArticleStatus, Inspection, Judgement, LocalAuthority, Publisher
+from people.models import Person, Statement, StatementKind
 from tests.factories import ArticleFactory, InspectionFactory, PersonFactory, PublisherFactory, StatementFactory
 
 ARTICLE_FACETS = ["publisher", "year", "kind", "person", "judgement"]
@@ -54,8 +54,14 @@ def generated(django_db_setup, django_db_blocker):
             created.append(article)
     yield created
     with django_db_blocker.unblock():
+        # Module-scoped rows outlive the tests' transactions: remove every one, dependants first.
         Statement.objects.filter(article__in=created).delete()
         Article.objects.filter(pk__in=[a.pk for a in created]).delete()
+        authorities = {inspection.authority_id for inspection in inspections}
+        Inspection.objects.filter(pk__in=[i.pk for i in inspections]).delete()
+        LocalAuthority.objects.filter(pk__in=authorities).delete()
+        Person.objects.filter(pk__in=[p.pk for p in people]).delete()
+        Publisher.objects.filter(pk__in=[p.pk for p in publishers]).delete()
 
 
 def article_values(article):

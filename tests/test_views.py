@@ -2,13 +2,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from articles.models import Article, ArticleStatus, Inspection, Publisher
+from articles.models import Article, ArticleStatus, Inspection, LocalAuthority, Publisher
 from people.models import Person, Statement
 from tests.factories import ArticleFactory, PersonFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
 
-LIST_URLS = ["/articles/", "/statements/", "/people/", "/inspections/", "/publishers/"]
+LIST_URLS = ["/articles/", "/statements/", "/people/", "/inspections/", "/publishers/", "/authorities/"]
 
 
 @pytest.fixture
@@ -43,6 +43,7 @@ def test_every_detail_page_is_reached_by_get_absolute_url(client):
         *Article.objects.published(),
         *Inspection.objects.all(),
         *Publisher.objects.all(),
+        *LocalAuthority.objects.filter(ons_code__in=["E08000028", "E10000028", "E10000006"]),
         *Person.objects.all(),
         *Statement.objects.published(),
     ]
@@ -126,8 +127,9 @@ QUERY_BUDGET = {
     "/articles/": 1 + 1 + 2 + 5,  # count, page, speakers, inspections, five facets
     "/statements/": 1 + 1 + 4,  # count, page (speaker, article, publisher joined), four facets
     "/people/": 1 + 1 + 1 + 3,  # count, page, roles, three facets
-    "/inspections/": 1 + 1 + 1 + 4,  # count, page, judgements, four facets
+    "/inspections/": 1 + 1 + 1 + 6,  # count, page, judgements, six facets
     "/publishers/": 1 + 1 + 1,  # count, page with article counts, one facet
+    "/authorities/": 1 + 1 + 3,  # count, page with latest judgements, three facets
 }
 
 
