@@ -47,7 +47,10 @@ class PartialDate:
         if self.month is not None and not 1 <= self.month <= 12:
             raise ValueError("month must be 1 to 12")
         if self.day is not None:
-            datetime.date(self.year, self.month, self.day)  # raises ValueError for 31 June
+            try:
+                datetime.date(self.year, self.month, self.day)
+            except ValueError as error:
+                raise ValueError(f"{self.year:04d}-{self.month:02d}-{self.day:02d} is not a date: {error}") from error
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
