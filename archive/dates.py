@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import logging
 import re
 from dataclasses import dataclass
 from functools import total_ordering
@@ -20,6 +21,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast, Length, Substr
+from django.db.models.lookups import Exact, GreaterThanOrEqual, In, LessThanOrEqual
+
+logger = logging.getLogger(__name__)
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", re.ASCII)
 
@@ -154,7 +158,15 @@ class PartialDateField(models.CharField):
         return name, path, args, kwargs
 
     def from_db_value(self, value, expression, connection):
-        return None if value is None else PartialDate.parse(value)
+        if value is None:
+            return None
+        try:
+            return PartialDate.parse(value)
+        except ValueError:
+            # Only a write that bypassed the model (raw SQL) can store this; one bad row must
+            # not take down every page that shows it, so it reads as unknown and is logged.
+            logger.warning("Unreadable partial date %r in %s", value, self.model._meta.label)
+            return None
 
     def to_python(self, value):
         if value is None or isinstance(value, PartialDate):
@@ -184,7 +196,7 @@ class PartialDateField(models.CharField):
         return super().formfield(**{"form_class": PartialDateFormField, **kwargs})
 
 
-# Lets constraints test the stored text's length (``started_on__length__in``).
+# The first migrations' constraints test the stored text's length as ``started_on__length__in``.
 PartialDateField.register_lookup(Length)
 
 
@@ -193,11 +205,31 @@ def partial_date_year(field_name: str):
     return Cast(Substr(field_name, 1, 4), models.IntegerField())
 
 
+def _part(field_name: str, start: int, length: int):
+    return Substr(field_name, start, length, output_field=models.CharField())
+
+
 def partial_date_shape(field_name: str) -> Q:
-    """A CheckConstraint condition the database can test without a regex:
-    the length of "YYYY", "YYYY-MM" or "YYYY-MM-DD", within four-digit years."""
+    """A CheckConstraint condition the database can test with built-in string functions only
+    (no regex, so other tools can still write to the file): "YYYY", "YYYY-MM" or "YYYY-MM-DD"
+    with a four-digit year, a month 01–12 and a day 01–31. Whether the day exists in its
+    month is left to the model's validation."""
+    months = [f"{month:02d}" for month in range(1, 13)]
+    days = [f"{day:02d}" for day in range(1, 32)]
+    year = Q(GreaterThanOrEqual(_part(field_name, 1, 4), "1000")) & Q(LessThanOrEqual(_part(field_name, 1, 4), "9999"))
+    month = Q(Exact(_part(field_name, 5, 1), "-")) & Q(In(_part(field_name, 6, 2), months))
+    day = Q(Exact(_part(field_name, 8, 1), "-")) & Q(In(_part(field_name, 9, 2), days))
+    length = Length(field_name)
     return Q(**{f"{field_name}__isnull": True}) | (
-        Q(**{f"{field_name}__length__in": (4, 7, 10)})
-        & Q(**{f"{field_name}__gte": "1000"})
-        & Q(**{f"{field_name}__lte": "9999-12-31"})
+        year & (Q(Exact(length, 4)) | (Q(Exact(length, 7)) & month) | (Q(Exact(length, 10)) & month & day))
+    )
+
+
+def partial_date_not_before(later: str, earlier: str) -> Q:
+    """``later`` is not before ``earlier``, compared at the coarser of their precisions:
+    a role ending "2018" may have started "2018-05"."""
+    return (
+        Q(**{f"{later}__isnull": True})
+        | Q(**{f"{earlier}__isnull": True})
+        | Q(GreaterThanOrEqual(models.F(later), Substr(earlier, 1, Length(later), output_field=models.CharField())))
     )

@@ -1,10 +1,11 @@
 """Disjunctive faceting on django-filter.
 
 Several values of one facet combine with OR, different facets with AND, and
-each value's count is the number of results the list would have if that value
-were toggled: it is counted with every *other* active filter applied but not
-its own facet (as Elasticsearch's post_filter and Algolia's disjunctive facets
-do). Counts come from one grouped query per facet.
+each value's count is computed with every *other* facet's filters applied but
+not its own (as Elasticsearch's post_filter and Algolia's disjunctive facets
+do): it is the number of results the value has on its own, which is what the
+list shows when it is the facet's only choice, and how many it can add when
+combined with others. Counts come from one grouped query per facet.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count
 from django.utils.functional import cached_property
 
 MAX_VALUES_PER_FACET = 50
 MAX_VALUE_LENGTH = 200
 MAX_QUERY_LENGTH = 500
+MAX_QUERY_WORDS = 10
+NOT_FOUND = "Not found"
 
 
 def reject_control_characters(text: str) -> None:
@@ -146,6 +150,8 @@ class FacetFilter(django_filters.Filter):
         return qs.filter(**lookup)
 
     def label_for(self, value, label_from_row=None) -> str:
+        if label_from_row is NOT_FOUND:
+            return NOT_FOUND
         if self.choices is not None:
             try:
                 return self.choices(value).label
@@ -189,17 +195,23 @@ class FacetFilter(django_filters.Filter):
                 row[self.field_name]: row for row in self._grouped(qs.filter(**{f"{self.field_name}__in": missing}))
             }
             labels = {}
-            if self.label_field and len(extra) < len(missing):
+            if self.choices is None and len(extra) < len(missing):
+                # Labels for selected values with no results here; a value found nowhere is not
+                # echoed back (the address could carry any text), but shown as not found.
                 labels = dict(
                     base_queryset.order_by()
                     .filter(**{f"{self.field_name}__in": missing})
-                    .values_list(self.field_name, self.label_field)
+                    .values_list(self.field_name, self.label_field or self.field_name)
                     .distinct()
                 )
             for value in missing:
                 rows.append(
                     extra.get(value)
-                    or {self.field_name: value, self.label_field: labels.get(value, value), "facet_count": 0}
+                    or {
+                        self.field_name: value,
+                        self.label_field: labels.get(value, NOT_FOUND) if self.choices is None else None,
+                        "facet_count": 0,
+                    }
                 )
         options = [
             FacetOption(
@@ -213,6 +225,33 @@ class FacetFilter(django_filters.Filter):
         return options, truncated
 
 
+class SortFilter(django_filters.OrderingFilter):
+    """Sorting that pages stably on every database.
+
+    Empty choices ("?sort=,") keep the default order instead of none; undated
+    rows come last both ways (PostgreSQL would put NULLs first when
+    descending); the primary key breaks ties so no row repeats or vanishes
+    between pages.
+    """
+
+    def filter(self, qs, value):
+        chosen = [param for param in (value or []) if param]
+        if not chosen:
+            return qs
+        ordering = []
+        for param in chosen:
+            expression = models.F(self.param_map[param.lstrip("-")])
+            ordering.append(
+                expression.desc(nulls_last=True) if param.startswith("-") else expression.asc(nulls_last=True)
+            )
+        return qs.order_by(*ordering, "pk")
+
+
+def limit_search_words(text: str) -> None:
+    if len(set(text.lower().split())) > MAX_QUERY_WORDS:
+        raise ValidationError(f"Search with at most {MAX_QUERY_WORDS} different words.", code="too_many_words")
+
+
 class FacetedFilterSet(django_filters.FilterSet):
     """A FilterSet whose FacetFilters are counted disjunctively, plus text search."""
 
@@ -223,7 +262,7 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.form.fields["q"].validators.append(reject_control_characters)
+        self.form.fields["q"].validators += [reject_control_characters, limit_search_words]
 
     @property
     def facet_filters(self) -> dict[str, FacetFilter]:
@@ -233,7 +272,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         """The list as filtered by everything but one facet (and not sorted)."""
         queryset = self.queryset.all()
         for name, value in self.form.cleaned_data.items():
-            if name == excluded or isinstance(self.filters[name], django_filters.OrderingFilter):
+            if name == excluded or isinstance(self.filters[name], SortFilter):
                 continue
             queryset = self.filters[name].filter(queryset, value)
         return queryset
@@ -253,10 +292,10 @@ class FacetedFilterSet(django_filters.FilterSet):
     def toggled_query(self, name: str, value) -> str:
         """The current query string with one facet value added or removed, page dropped."""
         data = self.data.copy()
-        values = [v for v in data.getlist(name) if v.strip()]
-        text = str(value)
-        values = [v for v in values if v.strip() != text] if text in {v.strip() for v in values} else values + [text]
-        data.setlist(name, values)
+        # From the cleaned values, so "year=02018" is removed by the link for 2018.
+        current = list(self.form.cleaned_data.get(name) or [])
+        toggled = [v for v in current if v != value] if value in current else [*current, value]
+        data.setlist(name, [str(v) for v in toggled])
         data.pop("page", None)
         encoded = data.urlencode()
         return f"?{encoded}" if encoded else "?"

@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from articles.models import Article, Inspection, LocalAuthority
 from people.models import Person, Statement
@@ -7,6 +8,7 @@ from people.models import Person, Statement
 FEATURED_AUTHORITY_ONS_CODE = "E08000028"
 
 
+@require_safe
 def home(request):
     authority = LocalAuthority.objects.filter(ons_code=FEATURED_AUTHORITY_ONS_CODE).first()
     history = (

@@ -1,6 +1,4 @@
-import django_filters
-
-from archive.facets import FacetedFilterSet, FacetFilter, year_value
+from archive.facets import FacetedFilterSet, FacetFilter, SortFilter, year_value
 from articles.models import (
     Article,
     ArticleKind,
@@ -32,7 +30,13 @@ class ArticleFilterSet(FacetedFilterSet):
         many=True,
         order="choices",
     )
-    sort = django_filters.OrderingFilter(
+    authority = FacetFilter(
+        field_name="inspections__authority__slug",
+        label_field="inspections__authority__name",
+        label="Local authority",
+        many=True,
+    )
+    sort = SortFilter(
         fields=(("published_on", "date"), ("headline", "headline")),
         field_labels={"published_on": "Date", "headline": "Headline"},
         label="Sort",
@@ -77,7 +81,7 @@ class InspectionFilterSet(FacetedFilterSet):
         many=True,
         order="choices",
     )
-    sort = django_filters.OrderingFilter(
+    sort = SortFilter(
         fields=(("started_on", "date"), ("published_on", "published")),
         field_labels={"started_on": "Date on site", "published_on": "Date published"},
         label="Sort",
@@ -90,7 +94,7 @@ class InspectionFilterSet(FacetedFilterSet):
 
 class PublisherFilterSet(FacetedFilterSet):
     kind = FacetFilter(field_name="kind", label="Kind", choices=PublisherKind)
-    sort = django_filters.OrderingFilter(
+    sort = SortFilter(
         fields=(("name", "name"), ("article_count", "articles")),
         field_labels={"name": "Name", "article_count": "Articles"},
         label="Sort",
@@ -105,7 +109,7 @@ class AuthorityFilterSet(FacetedFilterSet):
     region = FacetFilter(field_name="region", label="Ofsted region", order="value")
     latest = FacetFilter(field_name="latest_judgement", label="Latest judgement", choices=Judgement, order="choices")
     status = FacetFilter(field_name="status", label="Status", choices=AuthorityStatus, order="choices")
-    sort = django_filters.OrderingFilter(fields=(("name", "name"),), field_labels={"name": "Name"}, label="Sort")
+    sort = SortFilter(fields=(("name", "name"),), field_labels={"name": "Name"}, label="Sort")
 
     class Meta:
         model = LocalAuthority

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from archive.counting import SubqueryCount
-from archive.dates import PartialDateField, partial_date_shape, partial_date_year
+from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape, partial_date_year
 
 
 def _choice_constraint(field: str, choices, *, name: str, allow_blank: bool = False):
@@ -109,7 +109,7 @@ class Publisher(models.Model):
     objects = SlugNaturalKeyManager.from_queryset(PublisherQuerySet)()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "slug"]
         constraints = [_choice_constraint("kind", PublisherKind, name="publisher_kind_valid")]
 
     def __str__(self):
@@ -166,7 +166,7 @@ class LocalAuthority(models.Model):
     objects = Manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "ons_code"]
         verbose_name_plural = "local authorities"
         constraints = [
             _choice_constraint("status", AuthorityStatus, name="localauthority_status_valid"),
@@ -197,7 +197,9 @@ class InspectionQuerySet(models.QuerySet):
         return self.exclude(overall_judgement="")
 
     def chronological(self):
-        return self.order_by("started_on", "published_on", "slug")
+        return self.order_by(
+            models.F("started_on").asc(nulls_last=True), models.F("published_on").asc(nulls_last=True), "slug"
+        )
 
 
 class InspectionKind(models.TextChoices):
@@ -262,7 +264,7 @@ class Inspection(models.Model):
     objects = SlugNaturalKeyManager.from_queryset(InspectionQuerySet)()
 
     class Meta:
-        ordering = ["-started_on", "slug"]
+        ordering = [models.F("started_on").desc(nulls_last=True), "slug"]
         constraints = [
             _choice_constraint("kind", InspectionKind, name="inspection_kind_valid"),
             _choice_constraint(
@@ -276,10 +278,7 @@ class Inspection(models.Model):
             models.CheckConstraint(condition=partial_date_shape("ended_on"), name="inspection_ended_on_shape"),
             models.CheckConstraint(condition=partial_date_shape("published_on"), name="inspection_published_on_shape"),
             models.CheckConstraint(
-                condition=Q(ended_on__isnull=True)
-                | Q(started_on__isnull=True)
-                | Q(ended_on__gte=models.F("started_on")),
-                name="inspection_ends_after_it_starts",
+                condition=partial_date_not_before("ended_on", "started_on"), name="inspection_ends_after_it_starts"
             ),
         ]
         indexes = [models.Index(fields=["authority", "started_on"], name="inspection_authority_start")]

@@ -1,5 +1,6 @@
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from archive.views import FacetedListView
 from articles.charts import build_timeline
@@ -28,7 +29,13 @@ class ArticleListView(FacetedListView):
     def decorate(self, queryset):
         # One query each for the page's speakers and inspections, whatever the page size.
         return queryset.select_related("publisher").prefetch_related(
-            _speakers_prefetch(), Prefetch("inspections", queryset=Inspection.objects.only("slug", "overall_judgement"))
+            _speakers_prefetch(),
+            Prefetch(
+                "inspections",
+                queryset=Inspection.objects.select_related("authority").only(
+                    "slug", "overall_judgement", "authority__slug"
+                ),
+            ),
         )
 
     def result_as_json(self, article):
@@ -40,9 +47,15 @@ class ArticleListView(FacetedListView):
             "kind": article.kind,
             "person": [speaker.slug for speaker in article.speakers],
             "judgement": sorted({i.overall_judgement for i in article.inspections.all() if i.overall_judgement}),
+            "authority": sorted({i.authority.slug for i in article.inspections.all()}),
         }
 
 
+# Detail pages list at most this many related items, and link to the full, filterable list.
+DETAIL_LIST_LIMIT = 50
+
+
+@require_safe
 def article_detail(request, slug):
     statements = Statement.objects.select_related("speaker", "responds_to").order_by("position")
     article = get_object_or_404(
@@ -61,12 +74,7 @@ def article_detail(request, slug):
         ),
         slug=slug,
     )
-    speakers = {statement.speaker for statement in article.statements.all()}
-    return render(
-        request,
-        "articles/article_detail.html",
-        {"article": article, "speakers": sorted(speakers, key=lambda person: person.name)},
-    )
+    return render(request, "articles/article_detail.html", {"article": article})
 
 
 class InspectionListView(FacetedListView):
@@ -95,19 +103,30 @@ class InspectionListView(FacetedListView):
         }
 
 
+@require_safe
 def inspection_detail(request, slug):
     inspection = get_object_or_404(
         Inspection.objects.select_related("authority").prefetch_related(
-            Prefetch("judgements", queryset=InspectionJudgement.objects.order_by("position")),
-            Prefetch("articles", queryset=Article.objects.published().select_related("publisher")),
-            Prefetch(
-                "statements",
-                queryset=Statement.objects.published().select_related("speaker", "article", "article__publisher"),
-            ),
+            Prefetch("judgements", queryset=InspectionJudgement.objects.order_by("position"))
         ),
         slug=slug,
     )
-    return render(request, "articles/inspection_detail.html", {"inspection": inspection})
+    articles = Article.objects.published().filter(inspections=inspection).select_related("publisher")
+    statements = (
+        Statement.objects.published()
+        .filter(responds_to=inspection)
+        .select_related("speaker", "article", "article__publisher")
+        .order_by("article__published_on", "article__slug", "position")
+    )
+    context = {
+        "inspection": inspection,
+        "articles": articles[:DETAIL_LIST_LIMIT],
+        "article_total": articles.count(),
+        "statements": statements[:DETAIL_LIST_LIMIT],
+        "statement_total": statements.count(),
+        "limit": DETAIL_LIST_LIMIT,
+    }
+    return render(request, "articles/inspection_detail.html", context)
 
 
 class PublisherListView(FacetedListView):
@@ -127,10 +146,17 @@ class PublisherListView(FacetedListView):
         }
 
 
+@require_safe
 def publisher_detail(request, slug):
     publisher = get_object_or_404(Publisher, slug=slug)
     articles = Article.objects.published().filter(publisher=publisher)
-    return render(request, "articles/publisher_detail.html", {"publisher": publisher, "articles": articles})
+    context = {
+        "publisher": publisher,
+        "articles": articles[:DETAIL_LIST_LIMIT],
+        "article_total": articles.count(),
+        "limit": DETAIL_LIST_LIMIT,
+    }
+    return render(request, "articles/publisher_detail.html", context)
 
 
 class AuthorityListView(FacetedListView):
@@ -151,6 +177,7 @@ class AuthorityListView(FacetedListView):
         }
 
 
+@require_safe
 def authority_detail(request, slug):
     authority = get_object_or_404(LocalAuthority, slug=slug)
     inspections = list(
@@ -176,7 +203,10 @@ def authority_detail(request, slug):
         "authority": authority,
         "inspections": inspections,
         "timeline": build_timeline(inspections),
-        "articles": articles,
-        "statements": statements,
+        "articles": articles[:DETAIL_LIST_LIMIT],
+        "article_total": articles.count(),
+        "statements": statements[:DETAIL_LIST_LIMIT],
+        "statement_total": statements.count(),
+        "limit": DETAIL_LIST_LIMIT,
     }
     return render(request, "articles/authority_detail.html", context)

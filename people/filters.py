@@ -1,6 +1,4 @@
-import django_filters
-
-from archive.facets import FacetedFilterSet, FacetFilter, year_value
+from archive.facets import FacetedFilterSet, FacetFilter, SortFilter, year_value
 from people.models import Person, PersonKind, Statement, StatementKind
 
 
@@ -11,7 +9,7 @@ class StatementFilterSet(FacetedFilterSet):
     )
     year = FacetFilter(field_name="article__year", label="Year", coerce=year_value, order="value_desc")
     kind = FacetFilter(field_name="kind", label="Kind", choices=StatementKind)
-    sort = django_filters.OrderingFilter(
+    sort = SortFilter(
         fields=(("article__published_on", "date"), ("speaker__name", "speaker")),
         field_labels={"article__published_on": "Date", "speaker__name": "Speaker"},
         label="Sort",
@@ -31,7 +29,7 @@ class PersonFilterSet(FacetedFilterSet):
     )
     role = FacetFilter(field_name="roles__title", label="Role as printed", many=True)
     kind = FacetFilter(field_name="kind", label="Kind", choices=PersonKind)
-    sort = django_filters.OrderingFilter(
+    sort = SortFilter(
         fields=(("name", "name"), ("statement_count", "statements")),
         field_labels={"name": "Name", "statement_count": "Statements"},
         label="Sort",

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from archive.counting import SubqueryCount
-from archive.dates import PartialDateField, partial_date_shape
+from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape
 from articles.models import published_condition, words_match
 
 
@@ -51,7 +51,7 @@ class Person(models.Model):
     objects = PersonManager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "slug"]
         verbose_name_plural = "people"
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=PersonKind.values), name="person_kind_valid"),
@@ -112,10 +112,7 @@ class Role(models.Model):
             models.CheckConstraint(condition=partial_date_shape("started_on"), name="role_started_on_shape"),
             models.CheckConstraint(condition=partial_date_shape("ended_on"), name="role_ended_on_shape"),
             models.CheckConstraint(
-                condition=Q(ended_on__isnull=True)
-                | Q(started_on__isnull=True)
-                | Q(ended_on__gte=models.F("started_on")),
-                name="role_ends_after_it_starts",
+                condition=partial_date_not_before("ended_on", "started_on"), name="role_ends_after_it_starts"
             ),
             models.CheckConstraint(condition=~Q(person=models.F("organisation")), name="role_not_own_organisation"),
         ]

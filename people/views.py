@@ -1,5 +1,6 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from archive.views import FacetedListView
 from articles.models import Article
@@ -31,6 +32,11 @@ class StatementListView(FacetedListView):
         }
 
 
+# Detail pages list at most this many related items, and link to the full, filterable list.
+DETAIL_LIST_LIMIT = 50
+
+
+@require_safe
 def statement_detail(request, article_slug, position):
     statement = get_object_or_404(
         Statement.objects.published().select_related("speaker", "article", "article__publisher", "responds_to"),
@@ -65,14 +71,15 @@ class PersonListView(FacetedListView):
         }
 
 
+@require_safe
 def person_detail(request, slug):
     person = get_object_or_404(
         Person.objects.prefetch_related(
             Prefetch("roles", queryset=Role.objects.select_related("organisation").order_by("started_on", "title")),
-            Prefetch("members", queryset=Role.objects.select_related("person").order_by("started_on", "title")),
         ),
         slug=slug,
     )
+    members = Role.objects.filter(organisation=person).select_related("person").order_by("started_on", "title")
     statements = (
         Statement.objects.published()
         .filter(speaker=person)
@@ -81,8 +88,13 @@ def person_detail(request, slug):
     )
     mentioned_in = Article.objects.published().filter(people_mentioned=person).select_related("publisher")
     written = Article.objects.published().filter(authors=person).select_related("publisher")
-    return render(
-        request,
-        "people/person_detail.html",
-        {"person": person, "statements": statements, "mentioned_in": mentioned_in, "written": written},
-    )
+    context = {
+        "person": person,
+        "statements": statements[:DETAIL_LIST_LIMIT],
+        "statement_total": statements.count(),
+        "members": members[:DETAIL_LIST_LIMIT],
+        "mentioned_in": mentioned_in[:DETAIL_LIST_LIMIT],
+        "written": written[:DETAIL_LIST_LIMIT],
+        "limit": DETAIL_LIST_LIMIT,
+    }
+    return render(request, "people/person_detail.html", context)

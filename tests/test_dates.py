@@ -74,3 +74,35 @@ def test_database_refuses_text_that_is_not_shaped_like_a_partial_date(stored):
     # refuse it already when computing the generated year column (DataError), SQLite at the check.
     with pytest.raises((IntegrityError, DataError)), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE articles_article SET published_on = %s WHERE id = %s", [stored, article.pk])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["2018-13", "2018/01", "2018-00", "2018-01-32", "2018-1-01", "20181"])
+def test_database_refuses_impossible_months_days_and_separators(stored):
+    article = ArticleFactory()
+    with pytest.raises((IntegrityError, DataError)), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_article SET published_on = %s WHERE id = %s", [stored, article.pk])
+
+
+@pytest.mark.django_db
+def test_a_day_that_does_not_exist_reads_as_unknown_instead_of_breaking_pages(client, caplog):
+    # 31 February passes the database's shape check; only the model's validation knows better.
+    article = ArticleFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_article SET published_on = %s WHERE id = %s", ["2018-02-31", article.pk])
+    article.refresh_from_db()
+    assert article.published_on is None
+    assert "Unreadable partial date '2018-02-31'" in caplog.text
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_ranges_compare_at_the_coarser_precision():
+    from tests.factories import RoleFactory
+
+    RoleFactory(started_on="2018-05", ended_on="2018")  # ended some time in 2018: fine
+    RoleFactory(started_on="2018", ended_on="2018-03")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleFactory(started_on="2018-05", ended_on="2017")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleFactory(started_on="2018-05-10", ended_on="2018-04")

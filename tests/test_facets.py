@@ -209,6 +209,18 @@ def test_selected_value_without_results_stays_visible_and_removable():
 def test_an_unknown_value_is_shown_at_zero_rather_than_silently_widening_the_list():
     data = Client().get("/articles/?format=json&publisher=no-such-publisher").json()
     assert data["count"] == 0
-    assert {"value": "no-such-publisher", "label": "no-such-publisher", "count": 0, "selected": True} in data["facets"][
-        "publisher"
-    ]
+    # Shown as not found: the address's text is not echoed onto the page as if it were a publisher.
+    expected = {"value": "no-such-publisher", "label": "Not found", "count": 0, "selected": True}
+    assert expected in data["facets"]["publisher"]
+    html = Client().get("/articles/?publisher=Call+0800+000+000").content.decode()
+    # Only the search form's hidden field carries it (to keep the filter), never visible text.
+    assert html.count("Call 0800") == html.count('type="hidden" name="publisher" value="Call 0800 000 000"') == 1
+
+
+@pytest.mark.django_db
+def test_a_value_typed_another_way_is_removed_by_its_link():
+    response = Client().get("/articles/?year=02018")
+    year = next(f for f in response.context["filter"].facets if f.name == "year")
+    option = next(o for o in year.options if o.value == 2018)
+    assert option.selected
+    assert "year" not in parse_qs(urlsplit(option.query).query)

@@ -124,7 +124,7 @@ def test_pagination_links_keep_filters(client):
 
 # The queries a list makes do not grow with the data: count + page + prefetches + one per facet.
 QUERY_BUDGET = {
-    "/articles/": 1 + 1 + 2 + 5,  # count, page, speakers, inspections, five facets
+    "/articles/": 1 + 1 + 2 + 6,  # count, page, speakers, inspections (with authorities), six facets
     "/statements/": 1 + 1 + 4,  # count, page (speaker, article, publisher joined), four facets
     "/people/": 1 + 1 + 1 + 3,  # count, page, roles, three facets
     "/inspections/": 1 + 1 + 1 + 6,  # count, page, judgements, six facets
