@@ -234,12 +234,22 @@ class SortFilter(django_filters.OrderingFilter):
     between pages.
     """
 
+    RELEVANCE = "relevance"
+
+    def build_choices(self, fields, labels):
+        # Relevance first: it is the order of search results until another is chosen.
+        return [(self.RELEVANCE, "Relevance"), *super().build_choices(fields, labels)]
+
     def filter(self, qs, value):
         chosen = [param for param in (value or []) if param]
         if not chosen:
             return qs
+        if chosen[0] == self.RELEVANCE:
+            return qs.by_relevance() if hasattr(qs, "by_relevance") else qs
         ordering = []
         for param in chosen:
+            if param == self.RELEVANCE:
+                continue
             expression = models.F(self.param_map[param.lstrip("-")])
             ordering.append(
                 expression.desc(nulls_last=True) if param.startswith("-") else expression.asc(nulls_last=True)
@@ -258,7 +268,13 @@ class FacetedFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=MAX_QUERY_LENGTH)
 
     def filter_search(self, queryset, name, value):
-        return queryset.search(value)
+        searched = queryset.search(value)
+        # Best match first, unless the sort filter (applied after this one) asks otherwise.
+        return searched.by_relevance() if hasattr(searched, "by_relevance") else searched
+
+    @property
+    def search_text(self) -> str:
+        return (self.form.cleaned_data.get("q") or "") if self.is_bound and self.is_valid() else ""
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)

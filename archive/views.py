@@ -25,7 +25,8 @@ class FacetedListView(View):
     def get_queryset(self):
         raise NotImplementedError
 
-    def decorate(self, queryset):
+    def decorate(self, queryset, filterset):
+        """The page's rows with what they show: relations loaded in bulk, search snippets."""
         return queryset
 
     def result_as_json(self, obj) -> dict:
@@ -38,7 +39,7 @@ class FacetedListView(View):
         filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
         if not filterset.is_valid():
             return self.invalid(request, filterset, output)
-        paginator = Paginator(self.decorate(filterset.qs), self.page_size or settings.ARCHIVE_PAGE_SIZE)
+        paginator = Paginator(self.decorate(filterset.qs, filterset), self.page_size or settings.ARCHIVE_PAGE_SIZE)
         try:
             number = self.page_number(request.GET.get("page"), paginator)
         except BadPage:

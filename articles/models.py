@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from archive.counting import SubqueryCount
 from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape, partial_date_year
+from archive.fulltext import FTS5MatchField, SearchableQuerySet
 
 
 def _choice_constraint(field: str, choices, *, name: str, allow_blank: bool = False):
@@ -387,13 +388,16 @@ class InspectionJudgement(models.Model):
         return Judgement(self.judgement)
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(SearchableQuerySet):
+    fts_relation = "search_index"
+    fts_table = "articles_article_fts"
+    snippet_column = 2  # body
+    pg_vector = "articles_article.search_vector"
+    pg_snippet_source = "articles_article.body"
+
     def published(self):
         """What the public may see: the one place that decides it."""
         return self.filter(published_condition())
-
-    def search(self, query: str):
-        return self.filter(words_match(query, "headline", "standfirst", "body"))
 
 
 class ArticleKind(models.TextChoices):
@@ -500,3 +504,23 @@ class Article(models.Model):
     @property
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in self.body.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+
+class ArticleSearchIndex(models.Model):
+    """SQLite's FTS5 index of articles, created and kept in step by a migration's triggers.
+
+    Not used on PostgreSQL, where a generated tsvector column does the same work.
+    """
+
+    article = models.OneToOneField(
+        Article, primary_key=True, db_column="rowid", on_delete=models.DO_NOTHING, related_name="search_index"
+    )
+    match = FTS5MatchField(db_column="articles_article_fts")
+    rank = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = "articles_article_fts"
+
+    def __str__(self):
+        return f"Search index entry for article {self.pk}"

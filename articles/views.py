@@ -2,6 +2,7 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from archive.templatetags.archive_tags import highlight
 from archive.views import FacetedListView
 from articles.charts import build_timeline
 from articles.filters import ArticleFilterSet, AuthorityFilterSet, InspectionFilterSet, PublisherFilterSet
@@ -26,8 +27,10 @@ class ArticleListView(FacetedListView):
     def get_queryset(self):
         return Article.objects.published()
 
-    def decorate(self, queryset):
+    def decorate(self, queryset, filterset):
         # One query each for the page's speakers and inspections, whatever the page size.
+        if filterset.search_text:
+            queryset = queryset.with_snippets(filterset.search_text)
         return queryset.select_related("publisher").prefetch_related(
             _speakers_prefetch(),
             Prefetch(
@@ -48,6 +51,7 @@ class ArticleListView(FacetedListView):
             "person": [speaker.slug for speaker in article.speakers],
             "judgement": sorted({i.overall_judgement for i in article.inspections.all() if i.overall_judgement}),
             "authority": sorted({i.authority.slug for i in article.inspections.all()}),
+            "snippet": highlight(getattr(article, "search_snippet", "")) or None,
         }
 
 
@@ -85,7 +89,7 @@ class InspectionListView(FacetedListView):
     def get_queryset(self):
         return Inspection.objects.all()
 
-    def decorate(self, queryset):
+    def decorate(self, queryset, filterset):
         return queryset.select_related("authority").prefetch_related(
             Prefetch("judgements", queryset=InspectionJudgement.objects.order_by("position"))
         )

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from archive.counting import SubqueryCount
 from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape
+from archive.fulltext import FTS5MatchField, SearchableQuerySet
 from articles.models import published_condition, words_match
 
 
@@ -142,13 +143,23 @@ class StatementKind(models.TextChoices):
     REPORTED = "reported", "Reported speech"
 
 
-class StatementQuerySet(models.QuerySet):
+class StatementQuerySet(SearchableQuerySet):
+    fts_relation = "search_index"
+    fts_table = "people_statement_fts"
+    snippet_column = 0  # words
+    pg_vector = "people_statement.search_vector"
+    pg_snippet_source = "people_statement.words"
+
     def published(self):
         """Statements the public may see: those in published articles."""
         return self.filter(published_condition("article__"))
 
-    def search(self, query: str):
-        return self.filter(words_match(query, "words", "speaker__name", "role_as_printed"))
+    def _pg_condition(self, parsed):
+        # The words' vector, or the speaker's name (indexed apart: a generated column sees one table).
+        words_sql, words_params = super()._pg_condition(parsed)
+        name_sql, name_params = parsed.tsquery(config="simple")
+        speakers = f"SELECT id FROM people_person WHERE to_tsvector('simple'::regconfig, name) @@ {name_sql}"
+        return f"({words_sql} OR people_statement.speaker_id IN ({speakers}))", [*words_params, *name_params]
 
 
 class StatementManager(models.Manager.from_queryset(StatementQuerySet)):
@@ -208,3 +219,20 @@ class Statement(models.Model):
     def clean(self):
         if self.article_id and self.words and not self.occurs_in_article:
             raise ValidationError({"words": "These words do not occur word for word in the article's body."})
+
+
+class StatementSearchIndex(models.Model):
+    """SQLite's FTS5 index of statements' words and speakers, kept in step by a migration's triggers."""
+
+    statement = models.OneToOneField(
+        Statement, primary_key=True, db_column="rowid", on_delete=models.DO_NOTHING, related_name="search_index"
+    )
+    match = FTS5MatchField(db_column="people_statement_fts")
+    rank = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = "people_statement_fts"
+
+    def __str__(self):
+        return f"Search index entry for statement {self.pk}"

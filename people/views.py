@@ -2,6 +2,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from archive.templatetags.archive_tags import highlight
 from archive.views import FacetedListView
 from articles.models import Article
 from people.filters import PersonFilterSet, StatementFilterSet
@@ -16,7 +17,9 @@ class StatementListView(FacetedListView):
     def get_queryset(self):
         return Statement.objects.published()
 
-    def decorate(self, queryset):
+    def decorate(self, queryset, filterset):
+        if filterset.search_text:
+            queryset = queryset.with_snippets(filterset.search_text)
         return queryset.select_related("speaker", "article", "article__publisher")
 
     def result_as_json(self, statement):
@@ -29,6 +32,7 @@ class StatementListView(FacetedListView):
             "publisher": statement.article.publisher.slug,
             "year": statement.article.year,
             "kind": statement.kind,
+            "snippet": highlight(getattr(statement, "search_snippet", "")) or None,
         }
 
 
@@ -54,7 +58,7 @@ class PersonListView(FacetedListView):
     def get_queryset(self):
         return Person.objects.with_statement_counts()
 
-    def decorate(self, queryset):
+    def decorate(self, queryset, filterset):
         return queryset.prefetch_related(
             Prefetch("roles", queryset=Role.objects.select_related("organisation").order_by("started_on"))
         )

@@ -1,0 +1,106 @@
+"""ORM pieces for the search indexes the migrations create (see archive.search for the queries)."""
+
+from django.db import connections, models
+from django.db.models import BooleanField, FloatField, Lookup, TextField
+from django.db.models.expressions import RawSQL
+
+from archive.search import MARK_END, MARK_START, SearchQuery, parse
+
+
+class FTS5MatchField(TextField):
+    """FTS5's hidden column named after its table: ``<table> MATCH '<query>'`` searches every column."""
+
+
+@FTS5MatchField.register_lookup
+class FullTextMatch(Lookup):
+    lookup_name = "fts"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+def vendor_of(queryset) -> str:
+    return connections[queryset.db].vendor
+
+
+def as_query(query) -> SearchQuery:
+    return query if isinstance(query, SearchQuery) else parse(query)
+
+
+class SearchableQuerySet(models.QuerySet):
+    """``.search(q)`` over an FTS5 index (SQLite) or a tsvector column (PostgreSQL).
+
+    Subclasses name the SQLite index relation (an unmanaged model joined one to
+    one), the snippet column, and the PostgreSQL vector column.
+    """
+
+    fts_relation = ""  # e.g. "search_index"
+    fts_table = ""  # e.g. "articles_article_fts"
+    snippet_column = 0  # FTS5 column index the snippet is cut from
+    pg_vector = ""  # e.g. "articles_article.search_vector"
+    pg_snippet_source = ""  # e.g. "articles_article.body"
+
+    def search(self, query):
+        parsed = as_query(query)
+        if not parsed:
+            return self
+        if vendor_of(self) == "postgresql":
+            return self._search_postgresql(parsed)
+        return self._search_sqlite(parsed)
+
+    def _search_sqlite(self, parsed):
+        queryset = self
+        if parsed.include:
+            queryset = queryset.filter(**{f"{self.fts_relation}__match__fts": parsed.fts5()}).annotate(
+                search_rank=models.F(f"{self.fts_relation}__rank")
+            )
+        if parsed.exclude:
+            index = self.model._meta.get_field(self.fts_relation).related_model
+            excluded = index.objects.filter(match__fts=parsed.fts5_excluded()).values("pk")
+            queryset = queryset.exclude(pk__in=excluded)
+        return queryset
+
+    def _pg_condition(self, parsed):
+        sql, params = parsed.tsquery()
+        return f"{self.pg_vector} @@ {sql}", params
+
+    def _search_postgresql(self, parsed):
+        sql, params = self._pg_condition(parsed)
+        queryset = self.filter(RawSQL(sql, params, output_field=BooleanField()))
+        if parsed.include:
+            query_sql, query_params = parsed.tsquery()
+            queryset = queryset.annotate(
+                search_rank=RawSQL(f"-ts_rank({self.pg_vector}, {query_sql})", query_params, output_field=FloatField())
+            )
+        return queryset
+
+    def by_relevance(self):
+        """Best match first (bm25 and negated ts_rank both sort ascending); needs .search() first."""
+        if "search_rank" not in self.query.annotations:
+            return self
+        return self.order_by("search_rank", "pk")
+
+    def with_snippets(self, query):
+        """Annotate ``search_snippet``: a passage with the matches between MARK_START and MARK_END."""
+        parsed = as_query(query)
+        if not parsed.include:
+            return self
+        if vendor_of(self) == "postgresql":
+            sql, params = parsed.tsquery()
+            options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, MaxFragments=1"
+            return self.annotate(
+                search_snippet=RawSQL(
+                    f"ts_headline('english', {self.pg_snippet_source}, {sql}, %s)",
+                    [*params, options],
+                    output_field=TextField(),
+                )
+            )
+        return self.annotate(
+            search_snippet=RawSQL(
+                f"snippet({self.fts_table}, %s, %s, %s, '…', 32)",
+                [self.snippet_column, MARK_START, MARK_END],
+                output_field=TextField(),
+            )
+        )

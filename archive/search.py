@@ -1,0 +1,107 @@
+"""Full-text search queries, built from what people type and never passed through raw.
+
+Supported: words (stemmed: "inspect" finds "inspections"), "quoted phrases",
+prefix* searches and -exclusions (of words or phrases). Anything else in the
+input (FTS operators, brackets, colons, carets, unbalanced quotes) is reduced
+to plain words, so no input can change the query's structure.
+
+The same parsed query is rendered for SQLite FTS5 (a MATCH expression of
+quoted strings) and for PostgreSQL (tsquery functions with bound parameters).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MAX_TERMS = 10
+# Highlight markers in snippets: private-use characters, which no archive text contains.
+MARK_START, MARK_END = "\ue000", "\ue001"
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]
+    prefix: bool = False  # the last word is a prefix ("inspect*")
+
+    @property
+    def is_phrase(self) -> bool:
+        return len(self.words) > 1
+
+
+@dataclass
+class SearchQuery:
+    include: list[Term] = field(default_factory=list)
+    exclude: list[Term] = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.include or self.exclude)
+
+    @property
+    def highlight_words(self) -> list[str]:
+        return [word for term in self.include for word in term.words]
+
+    # ----- SQLite FTS5
+    @staticmethod
+    def _fts5(term: Term) -> str:
+        # Each word is an FTS5 string literal: double quotes, with any quote inside doubled
+        # (none survive the \w filter, but the rule keeps this safe on its own).
+        quoted = '"' + " ".join(term.words).replace('"', '""') + '"'
+        return f"{quoted} *" if term.prefix else quoted
+
+    def fts5(self, terms: list[Term] | None = None) -> str:
+        """MATCH expression for the included terms (all must match)."""
+        return " AND ".join(self._fts5(term) for term in (self.include if terms is None else terms))
+
+    def fts5_excluded(self) -> str:
+        """MATCH expression matching any excluded term."""
+        return " OR ".join(self._fts5(term) for term in self.exclude)
+
+    # ----- PostgreSQL
+    @staticmethod
+    def _tsquery(term: Term, config: str) -> tuple[str, list]:
+        if term.prefix:
+            # Stem-free prefix: each word a lexeme, the last with :*; words are \w only, so safe to quote.
+            lexemes = [f"'{word}'" for word in term.words[:-1]] + [f"'{term.words[-1]}':*"]
+            return "to_tsquery(%s::regconfig, %s)", [config, " <-> ".join(lexemes)]
+        if term.is_phrase:
+            return "phraseto_tsquery(%s::regconfig, %s)", [config, " ".join(term.words)]
+        return "plainto_tsquery(%s::regconfig, %s)", [config, term.words[0]]
+
+    def tsquery(self, config: str = "english") -> tuple[str, list]:
+        """SQL (with parameters) for a tsquery: every included term and none of the excluded ones."""
+        parts, params = [], []
+        for term in self.include:
+            sql, term_params = self._tsquery(term, config)
+            parts.append(sql)
+            params += term_params
+        for term in self.exclude:
+            sql, term_params = self._tsquery(term, config)
+            parts.append(f"!!({sql})")
+            params += term_params
+        return "(" + " && ".join(parts) + ")", params
+
+
+def parse(text: str) -> SearchQuery:
+    query = SearchQuery()
+    for match in _TOKEN.finditer(text or ""):
+        if match.group(2) is not None:  # a "phrase" (an unbalanced quote runs to the end)
+            negative, raw, prefix = match.group(1), match.group(2), False
+        else:
+            negative, raw = match.group(3), match.group(4)
+            prefix = raw.endswith("*")
+        words = tuple(word.lower() for word in _WORD.findall(raw.replace("_", " ")))
+        if not words:
+            continue
+        if len(words) > 1 and match.group(2) is None:
+            # "don't", "sub-judgement", "a:b": one token of several words is kept as a phrase.
+            prefix = False
+        term = Term(words=words, prefix=prefix and len(words) == 1)
+        target = query.exclude if negative else query.include
+        if term not in target:
+            target.append(term)
+    query.include = query.include[:MAX_TERMS]
+    query.exclude = query.exclude[:MAX_TERMS]
+    return query

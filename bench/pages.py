@@ -1,0 +1,158 @@
+"""The pages measured, and each one's Datasette equivalent.
+
+Datasette's equivalents are as close as Datasette allows; docs/benchmarks.md
+(written by report.py) says where they differ.
+"""
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+PAGE_SIZE = 20  # the app's ARCHIVE_PAGE_SIZE; Datasette is given the same with _size
+DEEP_PAGE = 2_500
+ARTICLE_SLUG = "synthetic-123"
+PERSON_SLUG = "person-7"
+PUBLISHER_SLUG = "publisher-0"
+RARE_TERM, COMMON_TERM = "kinship", "safeguarding"
+
+# Pages whose facets the Datasette targets talk about ("facet pages").
+FACET_PAGES = ("list", "filter1", "filter3", "statements")
+SEARCH_PAGES = ("search_rare", "search_common")
+
+
+@dataclass
+class Page:
+    key: str
+    label: str
+    app: str  # the app's address
+    datasette: str | None  # Datasette's equivalent (None: it has none)
+    note: str = ""  # why Datasette's page differs, or has none
+    list_page: bool = True  # a faceted list: its queries count against 3 + facets
+
+
+@dataclass
+class DataFacts:
+    """What the page addresses depend on, read from the SQLite file."""
+
+    publisher_id: int
+    article_id: int
+    person_id: int
+    published: int
+    deep_page: int
+    deep_token: str | None
+    fts_table: str | None
+
+
+def tilde_encode(text: str) -> str:
+    """Datasette's escaping for values inside a _next token (anything but [A-Za-z0-9_-] becomes ~XX)."""
+    safe = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+    return "".join(char if char in safe else "".join(f"~{byte:02X}" for byte in char.encode()) for char in text)
+
+
+def read_facts(database: Path) -> DataFacts:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+
+        def one(sql, *params):
+            row = connection.execute(sql, params).fetchone()
+            if row is None:
+                raise SystemExit(f"{database}: nothing for {sql} {params}: is it a generated archive?")
+            return row[0]
+
+        publisher_id = one("SELECT id FROM articles_publisher WHERE slug = ?", PUBLISHER_SLUG)
+        article_id = one("SELECT id FROM articles_article WHERE slug = ?", ARTICLE_SLUG)
+        person_id = one("SELECT id FROM people_person WHERE slug = ?", PERSON_SLUG)
+        published = one("SELECT count(*) FROM articles_article WHERE status = 'published'")
+        # A small archive has no page 2,500: measure its last page instead.
+        deep_page = max(1, min(DEEP_PAGE, -(-published // PAGE_SIZE)))
+        deep_token = None
+        if deep_page > 1:
+            # Datasette pages by keyset: its _next token for page N is the sort value and primary key
+            # of the last row of page N - 1, in its order (published_on descending, then id).
+            row = connection.execute(
+                "SELECT published_on, id FROM articles_article WHERE status = 'published' "
+                "ORDER BY published_on DESC, id LIMIT 1 OFFSET ?",
+                ((deep_page - 1) * PAGE_SIZE - 1,),
+            ).fetchone()
+            deep_token = f"{tilde_encode(str(row[0]))},{tilde_encode(str(row[1]))}"
+        fts_table = None
+        for name, sql in connection.execute("SELECT name, sql FROM sqlite_master WHERE sql LIKE '%VIRTUAL TABLE%'"):
+            compact = sql.lower().replace(" ", "")
+            if "usingfts" in compact and any(
+                f"content={quoted}" in compact
+                for quoted in ("'articles_article'", '"articles_article"', "[articles_article]", "articles_article,")
+            ):
+                fts_table = name
+    return DataFacts(publisher_id, article_id, person_id, published, deep_page, deep_token, fts_table)
+
+
+def build_pages(database_name: str, facts: DataFacts) -> list[Page]:
+    db = f"/{quote(database_name)}"
+    # Facets on the columns the app facets on that live in the table itself; Datasette cannot
+    # facet through a join (person quoted, inspection judgement, local authority).
+    articles = (
+        f"{db}/articles_article?status=published&_facet=publisher_id&_facet=year&_facet=kind"
+        f"&_size={PAGE_SIZE}&_sort_desc=published_on"
+    )
+    no_fts = "N/A: the file has no FTS table over articles_article" if not facts.fts_table else ""
+
+    def search(term):
+        return f"{articles}&_search={term}" if facts.fts_table else None
+
+    deep = f"{articles}&_next={quote(facts.deep_token)}" if facts.deep_token else articles
+    deep_label = f"page {facts.deep_page:,} of the article list"
+    if facts.deep_page < DEEP_PAGE:
+        deep_label += f" (the last; there is no page {DEEP_PAGE:,})"
+    return [
+        Page("list", "article list, facets, unfiltered", "/articles/", articles),
+        Page(
+            "filter1",
+            "article list, one filter",
+            f"/articles/?publisher={PUBLISHER_SLUG}",
+            f"{articles}&publisher_id={facts.publisher_id}",
+        ),
+        Page(
+            "filter3",
+            "article list, three filters",
+            f"/articles/?publisher={PUBLISHER_SLUG}&year=2019&kind=news-report",
+            f"{articles}&publisher_id={facts.publisher_id}&year=2019&kind=news-report",
+        ),
+        Page("search_rare", f"search, rare term ({RARE_TERM})", f"/articles/?q={RARE_TERM}", search(RARE_TERM), no_fts),
+        Page(
+            "search_common",
+            f"search, common term ({COMMON_TERM})",
+            f"/articles/?q={COMMON_TERM}",
+            search(COMMON_TERM),
+            no_fts,
+        ),
+        Page(
+            "statements",
+            "statement list, facets",
+            "/statements/",
+            f"{db}/people_statement?_facet=speaker_id&_facet=kind&_size={PAGE_SIZE}",
+            "Datasette lists every statement (it cannot hide those of unpublished articles without a join)",
+        ),
+        Page(
+            "article",
+            f"article page ({ARTICLE_SLUG})",
+            f"/articles/{ARTICLE_SLUG}/",
+            f"{db}/articles_article/{facts.article_id}",
+            "Datasette's row page: the row and counts of rows linking to it",
+            list_page=False,
+        ),
+        Page(
+            "person",
+            f"person page ({PERSON_SLUG})",
+            f"/people/{PERSON_SLUG}/",
+            f"{db}/people_person/{facts.person_id}",
+            "Datasette's row page: the row and counts of rows linking to it",
+            list_page=False,
+        ),
+        Page(
+            "deep",
+            deep_label,
+            f"/articles/?page={facts.deep_page}",
+            deep,
+            "Datasette pages by keyset: its _next token for the same rows (no OFFSET)",
+        ),
+    ]

@@ -1,0 +1,389 @@
+"""Turns one run's figures into the printed table and docs/benchmarks.md."""
+
+import math
+
+# (page key, limit on the app's p95 in seconds, what the target says)
+P95_TARGETS = [
+    ("list", 0.020, "article list unfiltered p95 <= 20 ms"),
+    ("filter1", 0.015, "one filter p95 <= 15 ms"),
+    ("filter3", 0.015, "three filters p95 <= 15 ms"),
+    ("search_rare", 0.030, "search, rare term p95 <= 30 ms"),
+    ("search_common", 0.130, "search, common term p95 <= 130 ms"),
+    ("statements", 0.040, "statement list p95 <= 40 ms"),
+]
+PG_TARGETS = [("search_rare", 0.040, "PostgreSQL: search, rare term p95 <= 40 ms")]
+PG_FACET_LIMIT = 0.025
+LOAD_LIMIT = 5.0
+
+
+def ms(seconds) -> str:
+    return "-" if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)) else f"{seconds * 1000:.1f}"
+
+
+def ratio(value) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:.1f}x"
+
+
+def divide(a, b):
+    if a is None or b is None or not b or math.isnan(a) or math.isnan(b):
+        return None
+    return a / b
+
+
+def verdict(ok) -> str:
+    return "n/a" if ok is None else ("pass" if ok else "MISS")
+
+
+def table(headers: list[str], rows: list[list]) -> tuple[str, str]:
+    """The same table as aligned text and as Markdown."""
+    cells = [[str(cell) for cell in row] for row in rows]
+    widths = [
+        max(len(headers[i]), *(len(row[i]) for row in cells)) if cells else len(headers[i]) for i in range(len(headers))
+    ]
+    text = "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in [headers, ["-" * width for width in widths], *cells]
+    )
+    markdown = "\n".join(
+        ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+        + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in cells]
+    )
+    return text, markdown
+
+
+def figure(results: dict, *path):
+    node = results
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def targets(results: dict, facet_pages) -> list[list]:
+    rows = []
+    app = figure(results, "app", "pages") or {}
+    floor = results.get("floor", {})
+    captured = results.get("captured", {})
+    default = figure(results, "datasette", "default") or {}
+    nosuggest = figure(results, "datasette", "nosuggest") or {}
+
+    def p95(figures, key):
+        return figure(figures, key, "p95")
+
+    for key, limit, text in P95_TARGETS:
+        value = p95(app, key)
+        rows.append([text, f"{ms(value)} ms", verdict(None if value is None else value <= limit)])
+    floor_ratio = divide(p95(app, "list"), figure(floor, "list", "p95"))
+    rows.append(
+        [
+            "article list unfiltered p95 <= 2x its SQL floor's p95",
+            ratio(floor_ratio),
+            verdict(None if floor_ratio is None else floor_ratio <= 2),
+        ]
+    )
+    for key in facet_pages:
+        speedup = divide(figure(default, key, "median"), figure(app, key, "median"))
+        rows.append(
+            [f">= 10x faster than Datasette default: {key}", ratio(speedup), verdict(speedup and speedup >= 10)]
+        )
+    for key in ("search_rare", "search_common"):
+        speedup = divide(figure(default, key, "median"), figure(app, key, "median"))
+        ok = None if speedup is None else speedup >= 3
+        rows.append([f">= 3x faster than Datasette default: {key}", ratio(speedup), verdict(ok)])
+    for key in app:
+        speedup = divide(figure(nosuggest, key, "median"), figure(app, key, "median"))
+        ok = None if speedup is None else speedup >= 1.3
+        rows.append([f">= 1.3x faster than Datasette _nosuggest: {key}", ratio(speedup), verdict(ok)])
+    for key in app:
+        more = divide(figure(app, key, "rps"), figure(nosuggest, key, "rps"))
+        ok = None if more is None else more >= 2
+        rows.append([f">= 2x Datasette _nosuggest's throughput: {key}", ratio(more), verdict(ok)])
+    for page in results.get("pages", []):
+        entry = captured.get(page["key"], {})
+        if page["list_page"] and entry.get("facets") is not None:
+            queries, limit = len(entry["queries"]), 3 + entry["facets"]
+            rows.append(
+                [f"SQL queries <= 3 + facets: {page['key']}", f"{queries} (limit {limit})", verdict(queries <= limit)]
+            )
+    deep = divide(p95(app, "deep"), p95(app, "list"))
+    rows.append(["deep page p95 <= 1.5x page 1's", ratio(deep), verdict(None if deep is None else deep <= 1.5)])
+    load = figure(results, "load", "seconds")
+    rows.append(
+        [
+            f"load {figure(results, 'load', 'loaded') or 10_000:,} articles from fixtures <= 5 s",
+            "-" if load is None else f"{load:.1f} s",
+            verdict(None if load is None else load <= LOAD_LIMIT),
+        ]
+    )
+    pg = figure(results, "app_pg", "pages")
+    if pg is not None:
+        for key in facet_pages:
+            value = p95(pg, key)
+            ok = None if value is None else value <= PG_FACET_LIMIT
+            rows.append([f"PostgreSQL: facet page p95 <= 25 ms: {key}", f"{ms(value)} ms", verdict(ok)])
+        for key, limit, text in PG_TARGETS:
+            value = p95(pg, key)
+            rows.append([text, f"{ms(value)} ms", verdict(None if value is None else value <= limit)])
+    return rows
+
+
+def ratio_rows(results: dict) -> list[list]:
+    app = figure(results, "app", "pages") or {}
+    default = figure(results, "datasette", "default") or {}
+    nosuggest = figure(results, "datasette", "nosuggest") or {}
+    floor = results.get("floor", {})
+    rows = []
+    for page in results.get("pages", []):
+        key = page["key"]
+        rows.append(
+            [
+                key,
+                ratio(divide(figure(default, key, "median"), figure(app, key, "median"))),
+                ratio(divide(figure(nosuggest, key, "median"), figure(app, key, "median"))),
+                ratio(divide(figure(app, key, "p95"), figure(floor, key, "p95"))),
+                ratio(divide(figure(app, key, "rps"), figure(default, key, "rps"))),
+                ratio(divide(figure(app, key, "rps"), figure(nosuggest, key, "rps"))),
+            ]
+        )
+    return rows
+
+
+def latency_rows(results: dict, figures: dict | None, with_queries: str | None = None) -> list[list]:
+    rows = []
+    for page in results.get("pages", []):
+        entry = (figures or {}).get(page["key"])
+        if entry is None:
+            continue
+        row = [
+            page["key"],
+            ms(entry.get("median")),
+            ms(entry.get("p95")),
+            "-" if entry.get("rps") is None else f"{entry['rps']:.1f}",
+            entry.get("n", "-"),
+            f"{entry.get('bytes', 0) / 1024:.0f}",
+            entry.get("errors", 0) + entry.get("tput_errors", 0),
+        ]
+        if with_queries:
+            captured = results.get(with_queries, {}).get(page["key"], {})
+            row.append(len(captured.get("queries", [])) if captured else "-")
+        rows.append(row)
+    return rows
+
+
+def render(results: dict, facet_pages) -> tuple[str, str]:
+    args = results["args"]
+    pages = results.get("pages", [])
+    datasette = results.get("datasette", {})
+    text_parts, md = [], []
+
+    md.append("# Benchmarks\n")
+    md.append(
+        "Written by `bench/run_bench.py` (`make bench`); every figure below comes from one run on "
+        f"{results['started'][:10]}, on the machine described under [Machine](#machine). "
+        "Re-run it rather than edit this file.\n"
+    )
+    md.append(
+        f"Synthetic archive: {args['articles']} articles, seed {args['seed']} "
+        f"(`manage.py generate_archive`); {args['requests']} timed requests a page after 3 warm-up ones; "
+        f"throughput with 4 concurrent clients for {float(args['duration']):g} s a page.\n"
+    )
+
+    headers = [
+        "page",
+        "DS default / app",
+        "DS _nosuggest / app",
+        "app p95 / SQL floor p95",
+        "app / DS default req/s",
+        "app / DS _nosuggest req/s",
+    ]
+    text, markdown = table(headers, ratio_rows(results))
+    md += [
+        "## Ratios\n",
+        "Latency ratios are of medians (how many times faster the app is); throughput ratios of requests a second.\n",
+        markdown,
+        "",
+    ]
+    text_parts += ["RATIOS", text, ""]
+
+    text, markdown = table(["target", "measured", "verdict"], targets(results, facet_pages))
+    md += ["## Targets\n", markdown, ""]
+    text_parts += ["TARGETS", text, ""]
+
+    md.append("## Absolute figures\n")
+    md.append("Latency in ms; req/s with 4 clients; n = timed requests; KiB = response size; errors over both runs.\n")
+    md.append("Pages:\n")
+    md += [f"- `{page['key']}`: {page['label']} — app `{page['app']}`" for page in pages]
+    md.append("")
+    contestants = [
+        ("App on SQLite (gunicorn, 2 workers)", figure(results, "app", "pages"), "captured"),
+        (f"Datasette {datasette.get('version', '')}, default settings", datasette.get("default"), None),
+        ("Datasette, `_nosuggest=1`", datasette.get("nosuggest"), None),
+        ("App on PostgreSQL (gunicorn, 2 workers)", figure(results, "app_pg", "pages"), "captured_pg"),
+    ]
+    for title, figures, queries in contestants:
+        if not figures:
+            continue
+        headers = ["page", "median", "p95", "req/s", "n", "KiB", "errors"] + (["SQL queries"] if queries else [])
+        text, markdown = table(headers, latency_rows(results, figures, queries))
+        md += [f"### {title}\n", markdown, ""]
+        text_parts += [title.upper(), text, ""]
+
+    floor_rows = []
+    for page in pages:
+        entry = results.get("floor", {}).get(page["key"], {})
+        captured = results.get("captured", {}).get(page["key"], {})
+        floor_rows.append(
+            [
+                page["key"],
+                len(captured.get("queries", [])),
+                captured.get("facets") if captured.get("facets") is not None else "-",
+                ms(entry.get("median")),
+                ms(entry.get("p95")),
+                entry.get("error", ""),
+            ]
+        )
+    text, markdown = table(["page", "SQL queries", "facets", "floor median", "floor p95", "error"], floor_rows)
+    md += ["### SQL floor (the app's own queries replayed with sqlite3)\n", markdown, ""]
+    text_parts += ["SQL FLOOR", text, ""]
+
+    json_figures = figure(results, "app", "json")
+    if json_figures:
+        rows = [
+            [key, ms(entry.get("median")), ms(entry.get("p95")), entry.get("n"), f"{entry.get('bytes', 0) / 1024:.0f}"]
+            for key, entry in json_figures.items()
+        ]
+        _, markdown = table(["page", "median", "p95", "n", "KiB"], rows)
+        md += ["### The app's `&format=json` variants (SQLite, latency only)\n", markdown, ""]
+
+    memory_rows = []
+    for name, node in (("app on SQLite", results.get("app")), ("app on PostgreSQL", results.get("app_pg"))):
+        memory = (node or {}).get("memory_kib")
+        if memory:
+            workers = ", ".join(f"{kib / 1024:.0f}" for kib in memory["workers"])
+            memory_rows.append([f"{name}: each gunicorn worker", workers])
+            if memory.get("master"):
+                memory_rows.append([f"{name}: gunicorn master", f"{memory['master'] / 1024:.0f}"])
+    for pid_kib in (datasette.get("memory_kib") or {}).values():
+        memory_rows.append(["Datasette (one process)", f"{pid_kib / 1024:.0f}"])
+    if memory_rows:
+        text, markdown = table(["process", "peak RSS (VmHWM), MiB"], memory_rows)
+        md += ["### Memory after the run\n", markdown, ""]
+        text_parts += ["MEMORY", text, ""]
+
+    load = results.get("load")
+    if load:
+        md += [
+            "### Loading fixtures\n",
+            f"`manage.py load_archive` of {load['files']:,} article files ({load['articles']:,} articles, "
+            f"{load['statements']:,} statements) into a fresh migrated SQLite archive took "
+            f"**{load['seconds']:.1f} s** (target 5 s: {verdict(load['seconds'] <= LOAD_LIMIT)}); "
+            f"{load['loaded']:,} articles were in the database afterwards.\n",
+        ]
+        text_parts += [f"LOAD: {load['articles']:,} articles in {load['seconds']:.1f} s", ""]
+
+    checks = datasette.get("checks") or {}
+    if checks:
+        rows = [
+            [
+                key,
+                check.get("app_count", "-"),
+                check.get("count", "-"),
+                ", ".join(check.get("facets", [])) or "-",
+                ", ".join(check.get("facets_timed_out", [])) or "none",
+                check.get("suggested_facets", "-"),
+            ]
+            for key, check in checks.items()
+        ]
+        _, markdown = table(
+            ["page", "app's count", "Datasette's count", "Datasette facets", "facets timed out", "facets suggested"],
+            rows,
+        )
+        md += [
+            "### Are the pages equivalent?\n",
+            "Rows counted by each side (from the app's `format=json` and Datasette's `.json`), "
+            "with Datasette's facets, those it gave up on (its `facet_time_limit_ms`) "
+            "and how many it suggested (default variant).\n",
+            markdown,
+            "",
+        ]
+
+    md.append("## Machine\n")
+    _, markdown = table(
+        ["", ""],
+        [[key, value] for key, value in results["machine"].items()] + [["Datasette", datasette.get("version", "-")]],
+    )
+    md += [markdown, "", f"Run from {results['started']} to {results.get('finished', '?')}.", ""]
+    md.append("## Data\n")
+    _, markdown = table(
+        ["", ""], [[key, f"{value:,}" if isinstance(value, int) else value] for key, value in results["data"].items()]
+    )
+    md += [markdown, ""]
+    md.append(method(results))
+    return "\n".join(text_parts), "\n".join(md) + "\n"
+
+
+def method(results: dict) -> str:
+    args = results["args"]
+    datasette = results.get("datasette", {})
+    pages = results.get("pages", [])
+    addresses = "\n".join(
+        f"| `{page['key']}` | `{page['app']}` | "
+        + (f"`{page['datasette']}`" if page["datasette"] else "none")
+        + f" | {page['note']} |"
+        for page in pages
+    )
+    return f"""## Method
+
+**Contestants.** Each runs alone on the machine, one after the other, against the same generated file:
+
+- *App on SQLite*: `gunicorn archive.wsgi:application --workers 2 --bind 127.0.0.1:PORT`, with production
+  settings (`DJANGO_DEBUG=0`, a secret key, `DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost`,
+  `DATABASE_URL=sqlite:///…/bench/archive-N.sqlite3`) after `manage.py collectstatic`.
+- *Datasette*: the pinned version from `requirements-bench.txt`, in its own virtualenv
+  (`bench/.venv-datasette`), started as `datasette {datasette.get("argv", "serve -i FILE --host 127.0.0.1 --port P")}`.
+  Every Datasette setting is its default (`sql_time_limit_ms` 1000, `facet_time_limit_ms` 200,
+  `facet_suggest_time_limit_ms` 50, `num_sql_threads` 3, …). `-i` opens the file immutable: right for a read-only
+  benchmark (the app's file does not change while it is measured) and what Datasette recommends for publishing a
+  file that does not change; it lets Datasette skip change detection and cache table counts. The metadata file
+  only names the FTS table (`fts_table`, `fts_pk`): Datasette detects an FTS table by itself only when its
+  `content=` option names the table in double quotes or brackets, and the app's migration uses single quotes.
+  Datasette is measured twice: as is, and with `_nosuggest=1` on every address, which turns off the facet
+  suggestions it otherwise computes on every table page.
+- *SQL floor*: the SQL the app issues for each page, captured by requesting the page in-process
+  (`django.test.Client` under `CaptureQueriesContext`, production settings, the second request of two), replayed
+  in order with Python's `sqlite3` on one read-only (`mode=ro`) connection kept open, fetching every row. It is
+  what the page costs with no Python, no ORM and no template: the best the app could do with the same queries.
+- *App on PostgreSQL* (with `--postgres`): the same gunicorn command with `DATABASE_URL` naming a database that
+  `generate_archive --database-url` filled with the same seed. Datasette and the floor are SQLite-only.
+
+**Timing.** A stdlib client (`http.client`, a new connection a request, on 127.0.0.1) requests each page 3 times
+to warm up, then {args["requests"]} times one after another: median and p95 (nearest rank: with 40 samples, the
+38th fastest) of the full request time. Then 4 client threads request it back to back for
+{float(args["duration"]):g} s: requests completed per second (requests in flight at the end are let finish and the
+clock runs until they have). Client and server share the machine's 2 cores, so throughput is what the machine does
+with both. A page that does not answer 200 counts as an error and is not timed. Peak memory is each process's
+`VmHWM` from `/proc/PID/status` after all its pages. "Faster" in the targets compares median latencies; "<= 2x SQL
+floor" compares p95s. Facet pages are `{"`, `".join(("list", "filter1", "filter3", "statements"))}`.
+
+**Queries per page** are the captured queries; the list-page target allows 3 + the number of facets the view
+counts (from its FilterSet).
+
+**Loading.** The first {min(10_000, int(args["articles"])):,} synthetic articles are exported with their statements
+as natural-key fixtures (`use_natural_foreign_keys`, `use_natural_primary_keys`), one file an article as in
+`fixtures/articles/`, and the publishers and people they refer to into one more file. A fresh SQLite archive is
+migrated and given the real fixtures (`load_archive`, for the authorities and inspections) and that file of
+referenced objects, untimed; then `manage.py load_archive FILE…` of the article files is timed as a whole
+(process start included), with production settings (DEBUG off).
+
+**Equivalents.** The app's article list counts six facets (publisher, year, kind, person quoted, inspection
+judgement, local authority); Datasette can facet only on columns of the table it lists, so its equivalent counts
+publisher (`publisher_id`, labelled through the foreign key), `year` and `kind`, and cannot count the three that
+go through other tables (`_facet_array` is for JSON arrays in a column, not for joins). Likewise on the statement
+list: speaker (`speaker_id`) and `kind` of the app's speaker, publisher, year and kind. Datasette is given the
+app's page size (`_size=20`) and order (`_sort_desc=published_on`) so it renders as many rows in the same order.
+
+| page | app | Datasette | difference |
+|---|---|---|---|
+{addresses}
+"""

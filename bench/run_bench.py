@@ -1,0 +1,532 @@
+"""Benchmark the archive against Datasette and against its own SQL, on a synthetic archive.
+
+    .venv/bin/python bench/run_bench.py [--articles 100000] [--seed 42] [--reuse]
+                                        [--requests 40] [--postgres URL]
+
+One run: generates (or, with --reuse, reuses) bench/archive-<N>.sqlite3,
+captures the SQL each app page issues, replays it as the SQL floor, serves
+the app with gunicorn and the same file with Datasette (default settings, and
+with _nosuggest=1), measures each page's latency and throughput, times
+loading 10k articles from fixtures, then prints a table and writes
+docs/benchmarks.md (and the raw figures to bench/results/).
+
+Every server it starts listens on 127.0.0.1 (ports 8300-8399) and is stopped
+before it exits. Datasette lives in bench/.venv-datasette, installed from
+requirements-bench.txt when missing, so its dependencies never meet the app's.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+import loadgen  # noqa: E402
+import report  # noqa: E402
+from pages import FACET_PAGES, build_pages, read_facts  # noqa: E402
+from servers import Server, free_port, stop_all  # noqa: E402
+
+ROOT = BENCH.parent
+APP_BIN = ROOT / ".venv" / "bin"
+APP_PYTHON = APP_BIN / "python" if (APP_BIN / "python").exists() else Path(sys.executable)
+DATASETTE_VENV = BENCH / ".venv-datasette"
+REQUIREMENTS = ROOT / "requirements-bench.txt"
+RESULTS = BENCH / "results"
+DOC = ROOT / "docs" / "benchmarks.md"
+WARMUP = 3
+CLIENTS = 4
+LOAD_ARTICLES = 10_000
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def size_label(articles: int) -> str:
+    return f"{articles // 1000}k" if articles % 1000 == 0 else str(articles)
+
+
+def app_env(database_url: str, *, debug: bool = False) -> dict:
+    """The production settings (DEBUG off) that gunicorn runs with, against one database."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "archive.settings",
+        "DJANGO_DEBUG": "1" if debug else "0",
+        # Not a secret: the benchmark's servers only ever answer on the loopback.
+        "DJANGO_SECRET_KEY": f"bench-{secrets.token_hex(16)}",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+    }
+
+
+def run(argv: list, *, env: dict | None = None, timeout: float = 3600, quiet: bool = False) -> str:
+    result = subprocess.run(
+        [str(part) for part in argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if result.returncode:
+        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+        raise SystemExit(f"Failed ({result.returncode}): {' '.join(map(str, argv))}")
+    if not quiet and result.stdout.strip():
+        print(result.stdout.strip()[-2000:])
+    return result.stdout
+
+
+def manage(*arguments, env: dict, timeout: float = 3600, quiet: bool = True) -> str:
+    return run([APP_PYTHON, "manage.py", *arguments], env=env, timeout=timeout, quiet=quiet)
+
+
+def has_unapplied_migrations(env: dict) -> bool:
+    result = subprocess.run(
+        [APP_PYTHON, "manage.py", "migrate", "--check"], cwd=ROOT, env=env, capture_output=True, timeout=300
+    )
+    return result.returncode != 0
+
+
+# --- the synthetic archives ------------------------------------------------------------------------
+
+
+def prepare_sqlite(args) -> Path:
+    database = BENCH / f"archive-{size_label(args.articles)}.sqlite3"
+    meta = Path(f"{database}.meta.json")  # what it was generated with (git-ignored with the file)
+    wanted = {"articles": args.articles, "seed": args.seed}
+    reusable = args.reuse and database.exists() and (not meta.exists() or json.loads(meta.read_text()) == wanted)
+    env = app_env(f"sqlite:///{database}", debug=True)
+    if reusable:
+        log(f"Reusing {database.relative_to(ROOT)}")
+        if has_unapplied_migrations(env):
+            # The app gained migrations since the file was generated (e.g. a search index): apply them
+            # rather than regenerate; they run on the synthetic file only.
+            log("Applying the app's newer migrations to it")
+            manage("migrate", "--noinput", env=env)
+    else:
+        log(f"Generating {args.articles:,} articles (seed {args.seed}) into {database.relative_to(ROOT)}")
+        started = time.monotonic()
+        manage(
+            "generate_archive",
+            "--articles",
+            args.articles,
+            "--seed",
+            args.seed,
+            "--output",
+            database,
+            env={**os.environ, "DJANGO_DEBUG": "1"},
+            timeout=7200,
+        )
+        meta.write_text(json.dumps(wanted))
+        log(f"Generated in {time.monotonic() - started:.0f} s")
+    return database
+
+
+def prepare_postgres(args) -> str:
+    """Fill the PostgreSQL database named by --postgres (created if missing), or reuse it."""
+    import psycopg  # the app's own driver, in the app's virtualenv
+
+    url = args.postgres
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("--postgres must name a server on the loopback (127.0.0.1).")
+    name = parts.path.lstrip("/")
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            log(f"Creating PostgreSQL database {name}")
+            connection.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(url) as connection:
+        tables = connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchone()[0]
+        synthetic = (
+            tables
+            and connection.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'articles_article'"
+            ).fetchone()[0]
+        )
+        if synthetic:
+            synthetic = connection.execute(
+                "SELECT count(*) FROM articles_article WHERE slug LIKE 'synthetic-%%'"
+            ).fetchone()[0]
+    env = app_env(url, debug=True)
+    if tables and not (args.reuse and synthetic):
+        raise SystemExit(
+            f"PostgreSQL database {name} is not empty: name an empty (or missing) one, "
+            "or pass --reuse to benchmark the synthetic archive it already holds."
+        )
+    if tables:
+        log(f"Reusing PostgreSQL database {name} ({synthetic:,} synthetic articles)")
+        if synthetic != args.articles:
+            log(f"  note: it holds {synthetic:,} synthetic articles, not {args.articles:,}")
+        if has_unapplied_migrations(env):
+            log("Applying the app's newer migrations to it")
+            manage("migrate", "--noinput", env=env)
+    else:
+        log(f"Generating {args.articles:,} articles (seed {args.seed}) into PostgreSQL database {name}")
+        started = time.monotonic()
+        manage(
+            "generate_archive",
+            "--articles",
+            args.articles,
+            "--seed",
+            args.seed,
+            "--database-url",
+            url,
+            env={**os.environ, "DJANGO_DEBUG": "1"},
+            timeout=7200,
+        )
+        log(f"Generated in {time.monotonic() - started:.0f} s")
+    return url
+
+
+def data_sizes(database: Path) -> dict:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+
+        def count(sql):
+            return connection.execute(sql).fetchone()[0]
+
+        return {
+            "articles": count("SELECT count(*) FROM articles_article"),
+            "published articles": count("SELECT count(*) FROM articles_article WHERE status = 'published'"),
+            "statements": count("SELECT count(*) FROM people_statement"),
+            "people and bodies": count("SELECT count(*) FROM people_person"),
+            "publishers": count("SELECT count(*) FROM articles_publisher"),
+            "local authorities": count("SELECT count(*) FROM articles_localauthority"),
+            "inspections": count("SELECT count(*) FROM articles_inspection"),
+            "article-inspection links": count("SELECT count(*) FROM articles_article_inspections"),
+            "file size (MB)": round(database.stat().st_size / 1e6, 1),
+        }
+
+
+# --- measuring --------------------------------------------------------------------------------------
+
+
+def capture_sql(pages, env: dict) -> dict:
+    """The queries each app page issues, from the app itself (see django_tasks.capture)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    pages_file, out_file = RESULTS / "pages.json", RESULTS / "captured.json"
+    pages_file.write_text(json.dumps([{"key": page.key, "path": page.app} for page in pages]))
+    run([APP_PYTHON, BENCH / "django_tasks.py", "capture", pages_file, out_file], env=env, timeout=1800)
+    return json.loads(out_file.read_text())
+
+
+def sql_floor(database: Path, captured: dict, requests: int) -> dict:
+    """Replays each page's queries, in order, on one read-only connection kept open (as the app's is)."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        # The functions Django registers on its own SQLite connections, in case a query calls one.
+        from django.db.backends.sqlite3._functions import register
+
+        register(connection)
+    except ImportError:
+        pass
+    floors = {}
+    for key, entry in captured.items():
+        queries = entry["queries"]
+        samples = []
+        try:
+            for number in range(WARMUP + requests):
+                started = time.perf_counter()
+                for sql in queries:
+                    connection.execute(sql).fetchall()
+                if number >= WARMUP:
+                    samples.append(time.perf_counter() - started)
+        except sqlite3.Error as error:
+            floors[key] = {"error": str(error)}
+            continue
+        floors[key] = {
+            "median": statistics.median(samples),
+            "p95": loadgen.percentile(samples, 0.95),
+            "n": len(samples),
+            "queries": len(queries),
+        }
+    connection.close()
+    return floors
+
+
+def measure(server: Server, paths: dict[str, str], args, *, throughput: bool = True) -> dict:
+    figures = {}
+    for key, path in paths.items():
+        if path is None:
+            continue
+        latency = loadgen.measure_latency(server.port, path, args.requests, WARMUP, budget=args.latency_budget)
+        entry = {
+            "path": path,
+            "median": latency.median,
+            "p95": latency.p95,
+            "n": len(latency.samples),
+            "status": latency.status,
+            "bytes": latency.bytes,
+            "errors": latency.errors,
+        }
+        if throughput and latency.samples:
+            result = loadgen.measure_throughput(server.port, path, CLIENTS, args.duration)
+            entry.update(rps=result.per_second, tput_errors=result.errors, tput_completed=result.completed)
+        figures[key] = entry
+        log(
+            f"  {server.name:<22} {key:<16} median {entry['median'] * 1000:8.1f} ms  p95 {entry['p95'] * 1000:8.1f} ms"
+            + (f"  {entry['rps']:7.1f} req/s" if "rps" in entry else "")
+            + (f"  ({latency.errors} errors, last status {latency.status})" if latency.errors else "")
+        )
+    return figures
+
+
+def gunicorn(name: str, database_url: str, port: int) -> Server:
+    return Server(
+        name,
+        [APP_BIN / "gunicorn", "archive.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+        port=port,
+        env=app_env(database_url),
+        cwd=ROOT,
+        log=RESULTS / f"{name}.log",
+        ready_path="/articles/synthetic-123/",
+    )
+
+
+def measure_app(name: str, database_url: str, pages, args, *, json_variants: bool) -> dict:
+    port = free_port()
+    server = gunicorn(name, database_url, port)
+    log(f"Starting {name} (gunicorn, 2 workers) on 127.0.0.1:{port}")
+    server.start()
+    try:
+        figures = {"pages": measure(server, {page.key: page.app for page in pages}, args)}
+        if json_variants:
+            json_paths = {
+                page.key: page.app + ("&" if "?" in page.app else "?") + "format=json"
+                for page in pages
+                if page.list_page
+            }
+            figures["json"] = measure(server, json_paths, args, throughput=False)
+        memory = server.memory()
+        master = server.process.pid
+        figures["memory_kib"] = {"master": memory.pop(master, None), "workers": list(memory.values())}
+    finally:
+        server.stop()
+    return figures
+
+
+# --- Datasette --------------------------------------------------------------------------------------
+
+
+def pinned_datasette() -> str:
+    for line in REQUIREMENTS.read_text().splitlines():
+        if line.strip().lower().startswith("datasette=="):
+            return line.split("==", 1)[1].strip()
+    raise SystemExit(f"{REQUIREMENTS} pins no datasette version")
+
+
+def ensure_datasette() -> Path:
+    executable = DATASETTE_VENV / "bin" / "datasette"
+    wanted = pinned_datasette()
+    if executable.exists():
+        version = subprocess.run([executable, "--version"], capture_output=True, text=True).stdout.split()[-1:]
+        if version == [wanted]:
+            return executable
+    log(f"Installing datasette {wanted} into {DATASETTE_VENV.relative_to(ROOT)}")
+    if DATASETTE_VENV.exists():
+        shutil.rmtree(DATASETTE_VENV)
+    base_python = getattr(sys, "_base_executable", sys.executable)
+    run([base_python, "-m", "venv", DATASETTE_VENV], quiet=True)
+    run([DATASETTE_VENV / "bin" / "pip", "install", "--quiet", "-r", REQUIREMENTS], quiet=True, timeout=900)
+    return executable
+
+
+def measure_datasette(database: Path, pages, facts, captured: dict, args) -> dict:
+    executable = ensure_datasette()
+    version = run([executable, "--version"], quiet=True).split()[-1]
+    argv = [executable, "serve", "-i", database, "--host", "127.0.0.1"]
+    if facts.fts_table:
+        # Datasette finds an FTS table by itself only when its content= names the table in double
+        # quotes or brackets; the app's migration uses single quotes, so name it in metadata.
+        metadata = RESULTS / "datasette-metadata.json"
+        table = {"fts_table": facts.fts_table, "fts_pk": "id"}
+        metadata.write_text(json.dumps({"databases": {database.stem: {"tables": {"articles_article": table}}}}))
+        argv += ["--metadata", metadata]
+    port = free_port()
+    argv += ["--port", str(port)]
+    server = Server(
+        "datasette", argv, port=port, env=dict(os.environ), cwd=ROOT, log=RESULTS / "datasette.log", ready_path="/"
+    )
+    log(f"Starting Datasette {version} on 127.0.0.1:{port}")
+    server.start()
+    try:
+        checks = datasette_checks(port, pages, captured)
+        paths = {page.key: page.datasette for page in pages}
+        nosuggest = {key: path + ("&" if "?" in path else "?") + "_nosuggest=1" for key, path in paths.items() if path}
+        figures = {
+            "version": version,
+            "argv": " ".join(str(part) if part != database else "FILE" for part in argv[1:]).replace(str(ROOT), "."),
+            "checks": checks,
+            "default": measure(server, paths, args),
+        }
+        server.name = "datasette _nosuggest=1"
+        figures["nosuggest"] = measure(server, nosuggest, args)
+        figures["memory_kib"] = server.memory()
+    finally:
+        server.stop()
+    return figures
+
+
+def datasette_checks(port: int, pages, captured: dict) -> dict:
+    """Datasette's own account of each list page: rows counted, facets that timed out, suggestions."""
+    checks = {}
+    for page in pages:
+        if not page.datasette or not page.list_page:
+            continue
+        path, _, query = page.datasette.partition("?")
+        try:
+            response = loadgen.get(port, f"{path}.json?{query}")
+            data = json.loads(response.body)
+        except (OSError, ValueError) as error:
+            checks[page.key] = {"error": str(error)}
+            continue
+        checks[page.key] = {
+            "count": data.get("filtered_table_rows_count"),
+            "app_count": captured.get(page.key, {}).get("count"),
+            "facets_timed_out": data.get("facets_timed_out", []),
+            "suggested_facets": len(data.get("suggested_facets") or []),
+            "facets": sorted((data.get("facet_results") or {}).keys()),
+        }
+    return checks
+
+
+# --- loading fixtures -------------------------------------------------------------------------------
+
+
+def time_fixture_load(database: Path, articles: int) -> dict:
+    """Exports ``articles`` synthetic articles as natural-key fixtures, then times load_archive on them."""
+    count = min(LOAD_ARTICLES, articles)
+    out = RESULTS / f"fixtures-{size_label(count)}"
+    if out.exists():
+        shutil.rmtree(out)
+    log(f"Exporting {count:,} articles with their statements as fixtures")
+    run([APP_PYTHON, BENCH / "django_tasks.py", "export", count, out], env=app_env(f"sqlite:///{database}"))
+    summary = json.loads((out / "summary.json").read_text())
+    target = RESULTS / f"load-{size_label(count)}.sqlite3"
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    env = app_env(f"sqlite:///{target}")
+    # Untimed: a fresh migrated archive with the real fixtures (authorities, inspections) and the
+    # publishers and people the articles refer to.
+    manage("migrate", "--noinput", env=env)
+    manage("load_archive", env=env)
+    manage("load_archive", out / "referenced.json", env=env)
+    files = sorted((out / "articles").glob("*.json"))
+    log(f"Timing load_archive of {len(files):,} article files ({summary['statements']:,} statements)")
+    started = time.monotonic()
+    manage("load_archive", *files, env=env, timeout=3600)
+    seconds = time.monotonic() - started
+    with sqlite3.connect(target) as connection:
+        loaded = connection.execute("SELECT count(*) FROM articles_article WHERE slug LIKE 'synthetic-%'").fetchone()[0]
+    log(f"Loaded {loaded:,} articles in {seconds:.1f} s")
+    return {**summary, "files": len(files), "seconds": seconds, "loaded": loaded}
+
+
+# --- the machine ------------------------------------------------------------------------------------
+
+
+def machine(args) -> dict:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = next(
+        (line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")),
+        "0",
+    )
+    versions = run(
+        [
+            APP_PYTHON,
+            "-c",
+            "import importlib.metadata as m, platform, sqlite3; "
+            "print(platform.python_version(), sqlite3.sqlite_version, m.version('Django'), m.version('gunicorn'))",
+        ],
+        quiet=True,
+    ).split()
+    info = {
+        "cores (nproc)": len(os.sched_getaffinity(0)),
+        "CPU": cpu,
+        "RAM (GiB)": round(int(memory) / 2**20, 1),
+        "kernel": os.uname().release,
+        "Python": versions[0],
+        "SQLite": versions[1],
+        "Django": versions[2],
+        "gunicorn": versions[3],
+    }
+    if args.postgres:
+        import psycopg
+
+        with psycopg.connect(args.postgres) as connection:
+            info["PostgreSQL"] = connection.execute("SHOW server_version").fetchone()[0]
+    return info
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--reuse", action="store_true", help="reuse the generated archive(s) if present")
+    parser.add_argument("--requests", type=int, default=40, help="timed sequential requests per page (after 3 warm)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of the 4-client throughput run")
+    parser.add_argument("--latency-budget", type=float, default=300.0, help="most seconds one page's latency run takes")
+    parser.add_argument("--postgres", metavar="URL", help="also run the app on this PostgreSQL database")
+    parser.add_argument("--skip-load", action="store_true", help="skip timing the 10k-article fixture load")
+    parser.add_argument("--no-json", action="store_true", help="skip the app's &format=json variants")
+    parser.add_argument("--doc", type=Path, default=DOC, help="where to write the report (default docs/benchmarks.md)")
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = datetime.datetime.now().astimezone()
+
+    database = prepare_sqlite(args)
+    postgres_url = prepare_postgres(args) if args.postgres else None
+    log("Collecting static files")
+    manage("collectstatic", "--noinput", env=app_env(f"sqlite:///{database}"))
+
+    facts = read_facts(database)
+    pages = build_pages(database.stem, facts)
+    results = {
+        "started": started.isoformat(timespec="seconds"),
+        "args": {key: str(value) for key, value in vars(args).items()},
+        "machine": machine(args),
+        "data": data_sizes(database),
+        "facts": vars(facts),
+        "pages": [vars(page) for page in pages],
+    }
+    log("Capturing each page's SQL from the app")
+    results["captured"] = captured = capture_sql(pages, app_env(f"sqlite:///{database}"))
+    log("Replaying it as the SQL floor")
+    results["floor"] = sql_floor(database, captured, max(args.requests, 40))
+    results["app"] = measure_app("app-sqlite", f"sqlite:///{database}", pages, args, json_variants=not args.no_json)
+    results["datasette"] = measure_datasette(database, pages, facts, captured, args)
+    if postgres_url:
+        log("Capturing each page's SQL on PostgreSQL")
+        results["captured_pg"] = capture_sql(pages, app_env(postgres_url))
+        results["app_pg"] = measure_app("app-postgres", postgres_url, pages, args, json_variants=False)
+    if not args.skip_load:
+        results["load"] = time_fixture_load(database, args.articles)
+    results["finished"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+
+    stamp = started.strftime("%Y%m%d-%H%M%S")
+    raw = RESULTS / f"run-{size_label(args.articles)}-{stamp}.json"
+    raw.write_text(json.dumps(results, indent=1, default=str))
+    text, markdown = report.render(results, FACET_PAGES)
+    print(text)
+    args.doc.parent.mkdir(parents=True, exist_ok=True)
+    args.doc.write_text(markdown)
+    log(f"Wrote {args.doc} and {raw.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        stop_all()
