@@ -85,8 +85,9 @@ TEMPLATES = [
 WSGI_APPLICATION = "archive.wsgi.application"
 
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    # An empty DATABASE_URL counts as unset (it would otherwise configure no database at all).
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=600,
         conn_health_checks=True,
     )
@@ -123,3 +124,5 @@ SECURE_REFERRER_POLICY = "same-origin"
 # How many results a list page shows, and the most any facet shows.
 ARCHIVE_PAGE_SIZE = 20
 ARCHIVE_FACET_LIMIT = 100
+# Unfiltered counts are cached per archive revision; the timeout only bounds memory use.
+ARCHIVE_FACET_CACHE_SECONDS = 24 * 3600

@@ -14,7 +14,9 @@ from articles.models import (
 
 
 class ArticleFilterSet(FacetedFilterSet):
-    publisher = FacetFilter(field_name="publisher__slug", label_field="publisher__name", label="Publisher")
+    publisher = FacetFilter(
+        field_name="publisher__slug", label_field="publisher__name", label="Publisher", group_by="publisher"
+    )
     year = FacetFilter(field_name="year", label="Year", coerce=year_value, order="value_desc")
     kind = FacetFilter(field_name="kind", label="Kind", choices=ArticleKind)
     person = FacetFilter(
@@ -22,6 +24,7 @@ class ArticleFilterSet(FacetedFilterSet):
         label_field="statements__speaker__name",
         label="Person quoted",
         many=True,
+        group_by="statements__speaker",
     )
     judgement = FacetFilter(
         field_name="inspections__overall_judgement",
@@ -35,6 +38,7 @@ class ArticleFilterSet(FacetedFilterSet):
         label_field="inspections__authority__name",
         label="Local authority",
         many=True,
+        group_by="inspections__authority",
     )
     sort = SortFilter(
         fields=(("published_on", "date"), ("headline", "headline")),
@@ -73,7 +77,9 @@ class InspectionFilterSet(FacetedFilterSet):
     kind = FacetFilter(field_name="kind", label="Kind", choices=InspectionKind, order="choices")
     year = FacetFilter(field_name="year", label="Year", coerce=year_value, order="value_desc")
     region = FacetFilter(field_name="authority__region", label="Ofsted region", order="value")
-    authority = FacetFilter(field_name="authority__slug", label_field="authority__name", label="Local authority")
+    authority = FacetFilter(
+        field_name="authority__slug", label_field="authority__name", label="Local authority", group_by="authority"
+    )
     area = FacetFilter(
         field_name="judgements__area_judgement",
         label="Judgement by area",

@@ -10,15 +10,6 @@ from articles.models import Article, Inspection, InspectionJudgement, LocalAutho
 from people.models import Statement
 
 
-def _speakers_prefetch():
-    return Prefetch(
-        "statements",
-        queryset=Statement.objects.select_related("speaker").only(
-            "article_id", "position", "speaker__slug", "speaker__name", "speaker__honorific"
-        ),
-    )
-
-
 class ArticleListView(FacetedListView):
     filterset_class = ArticleFilterSet
     template_name = "articles/article_list.html"
@@ -28,18 +19,10 @@ class ArticleListView(FacetedListView):
         return Article.objects.published()
 
     def decorate(self, queryset, filterset):
-        # One query each for the page's speakers and inspections, whatever the page size.
+        # Speakers and inspections come in the page's own query: no query more per relation.
         if filterset.search_text:
             queryset = queryset.with_snippets(filterset.search_text)
-        return queryset.select_related("publisher").prefetch_related(
-            _speakers_prefetch(),
-            Prefetch(
-                "inspections",
-                queryset=Inspection.objects.select_related("authority").only(
-                    "slug", "overall_judgement", "authority__slug"
-                ),
-            ),
-        )
+        return queryset.select_related("publisher").with_list_details()
 
     def result_as_json(self, article):
         return {
@@ -48,9 +31,9 @@ class ArticleListView(FacetedListView):
             "publisher": article.publisher.slug,
             "year": article.year,
             "kind": article.kind,
-            "person": [speaker.slug for speaker in article.speakers],
-            "judgement": sorted({i.overall_judgement for i in article.inspections.all() if i.overall_judgement}),
-            "authority": sorted({i.authority.slug for i in article.inspections.all()}),
+            "person": [slug for slug, _ in article.speakers],
+            "judgement": sorted({judgement for judgement, _ in article.covered if judgement}),
+            "authority": sorted({authority for _, authority in article.covered}),
             "snippet": highlight(getattr(article, "search_snippet", "")) or None,
         }
 

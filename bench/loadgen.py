@@ -44,6 +44,7 @@ def percentile(values: list[float], share: float) -> float:
 @dataclass
 class Latency:
     samples: list[float] = field(default_factory=list)
+    first: float = math.nan  # the first (warm-up) request: it meets cold caches
     status: int = 0
     bytes: int = 0
     errors: int = 0
@@ -70,6 +71,8 @@ def measure_latency(port: int, path: str, requests: int, warmup: int, budget: fl
             result.errors += 1
             continue
         result.status, result.bytes = response.status, len(response.body)
+        if number == 0:
+            result.first = response.seconds
         if response.status != 200:
             result.errors += 1
         elif number >= warmup:

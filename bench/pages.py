@@ -94,7 +94,11 @@ def build_pages(database_name: str, facts: DataFacts) -> list[Page]:
         f"{db}/articles_article?status=published&_facet=publisher_id&_facet=year&_facet=kind"
         f"&_size={PAGE_SIZE}&_sort_desc=published_on"
     )
-    no_fts = "N/A: the file has no FTS table over articles_article" if not facts.fts_table else ""
+    search_note = (
+        "Datasette's table page cannot sort by relevance: it sorts the matches by date, the app by rank"
+        if facts.fts_table
+        else "N/A: the file has no FTS table over articles_article"
+    )
 
     def search(term):
         return f"{articles}&_search={term}" if facts.fts_table else None
@@ -117,13 +121,19 @@ def build_pages(database_name: str, facts: DataFacts) -> list[Page]:
             f"/articles/?publisher={PUBLISHER_SLUG}&year=2019&kind=news-report",
             f"{articles}&publisher_id={facts.publisher_id}&year=2019&kind=news-report",
         ),
-        Page("search_rare", f"search, rare term ({RARE_TERM})", f"/articles/?q={RARE_TERM}", search(RARE_TERM), no_fts),
+        Page(
+            "search_rare",
+            f"search, rare term ({RARE_TERM})",
+            f"/articles/?q={RARE_TERM}",
+            search(RARE_TERM),
+            search_note,
+        ),
         Page(
             "search_common",
             f"search, common term ({COMMON_TERM})",
             f"/articles/?q={COMMON_TERM}",
             search(COMMON_TERM),
-            no_fts,
+            search_note,
         ),
         Page(
             "statements",

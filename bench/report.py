@@ -159,6 +159,7 @@ def latency_rows(results: dict, figures: dict | None, with_queries: str | None =
             page["key"],
             ms(entry.get("median")),
             ms(entry.get("p95")),
+            ms(entry.get("first")),
             "-" if entry.get("rps") is None else f"{entry['rps']:.1f}",
             entry.get("n", "-"),
             f"{entry.get('bytes', 0) / 1024:.0f}",
@@ -200,7 +201,9 @@ def render(results: dict, facet_pages) -> tuple[str, str]:
     text, markdown = table(headers, ratio_rows(results))
     md += [
         "## Ratios\n",
-        "Latency ratios are of medians (how many times faster the app is); throughput ratios of requests a second.\n",
+        "DS … / app: Datasette's median latency over the app's (above 1: the app is faster). "
+        "app p95 / SQL floor p95: how many times its own SQL's p95 the app's page takes. "
+        "req/s: the app's throughput over Datasette's (above 1: the app serves more).\n",
         markdown,
         "",
     ]
@@ -211,7 +214,10 @@ def render(results: dict, facet_pages) -> tuple[str, str]:
     text_parts += ["TARGETS", text, ""]
 
     md.append("## Absolute figures\n")
-    md.append("Latency in ms; req/s with 4 clients; n = timed requests; KiB = response size; errors over both runs.\n")
+    md.append(
+        "Latency in ms; first = the page's first (warm-up) request, against cold caches; req/s with 4 clients; "
+        "n = timed requests; KiB = response size; errors over both runs.\n"
+    )
     md.append("Pages:\n")
     md += [f"- `{page['key']}`: {page['label']} — app `{page['app']}`" for page in pages]
     md.append("")
@@ -224,7 +230,9 @@ def render(results: dict, facet_pages) -> tuple[str, str]:
     for title, figures, queries in contestants:
         if not figures:
             continue
-        headers = ["page", "median", "p95", "req/s", "n", "KiB", "errors"] + (["SQL queries"] if queries else [])
+        headers = ["page", "median", "p95", "first", "req/s", "n", "KiB", "errors"] + (
+            ["SQL queries"] if queries else []
+        )
         text, markdown = table(headers, latency_rows(results, figures, queries))
         md += [f"### {title}\n", markdown, ""]
         text_parts += [title.upper(), text, ""]
@@ -365,6 +373,10 @@ clock runs until they have). Client and server share the machine's 2 cores, so t
 with both. A page that does not answer 200 counts as an error and is not timed. Peak memory is each process's
 `VmHWM` from `/proc/PID/status` after all its pages. "Faster" in the targets compares median latencies; "<= 2x SQL
 floor" compares p95s. Facet pages are `{"`, `".join(("list", "filter1", "filter3", "statements"))}`.
+
+**Caches.** Each page is requested again and again at the same address, so whatever the app or Datasette
+caches is warm for the timed requests (the app, for one, caches unfiltered facet counts per archive revision in
+each worker); the *first* column is the page's first request, which meets them cold.
 
 **Queries per page** are the captured queries; the list-page target allows 3 + the number of facets the view
 counts (from its FilterSet).

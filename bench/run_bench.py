@@ -165,7 +165,10 @@ def prepare_postgres(args) -> str:
     if tables:
         log(f"Reusing PostgreSQL database {name} ({synthetic:,} synthetic articles)")
         if synthetic != args.articles:
-            log(f"  note: it holds {synthetic:,} synthetic articles, not {args.articles:,}")
+            raise SystemExit(
+                f"PostgreSQL database {name} holds {synthetic:,} synthetic articles, not {args.articles:,}: "
+                "name another database for this size."
+            )
         if has_unapplied_migrations(env):
             log("Applying the app's newer migrations to it")
             manage("migrate", "--noinput", env=env)
@@ -218,8 +221,11 @@ def capture_sql(pages, env: dict) -> dict:
     return json.loads(out_file.read_text())
 
 
-def sql_floor(database: Path, captured: dict, requests: int) -> dict:
-    """Replays each page's queries, in order, on one read-only connection kept open (as the app's is)."""
+def sql_floor(database: Path, captured: dict, requests: int, budget: float) -> dict:
+    """Replays each page's queries, in order, on one read-only connection kept open (as the app's is).
+
+    Like the latency runs, a page stops early (fewer samples) once ``budget`` seconds have gone.
+    """
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, check_same_thread=False)
     try:
         # The functions Django registers on its own SQLite connections, in case a query calls one.
@@ -232,8 +238,11 @@ def sql_floor(database: Path, captured: dict, requests: int) -> dict:
     for key, entry in captured.items():
         queries = entry["queries"]
         samples = []
+        deadline = time.monotonic() + budget
         try:
             for number in range(WARMUP + requests):
+                if time.monotonic() > deadline:
+                    break
                 started = time.perf_counter()
                 for sql in queries:
                     connection.execute(sql).fetchall()
@@ -252,7 +261,7 @@ def sql_floor(database: Path, captured: dict, requests: int) -> dict:
     return floors
 
 
-def measure(server: Server, paths: dict[str, str], args, *, throughput: bool = True) -> dict:
+def measure(server: Server, paths: dict[str, str], args, *, throughput: bool = True, suffix: str = "") -> dict:
     figures = {}
     for key, path in paths.items():
         if path is None:
@@ -262,6 +271,7 @@ def measure(server: Server, paths: dict[str, str], args, *, throughput: bool = T
             "path": path,
             "median": latency.median,
             "p95": latency.p95,
+            "first": latency.first,
             "n": len(latency.samples),
             "status": latency.status,
             "bytes": latency.bytes,
@@ -272,7 +282,8 @@ def measure(server: Server, paths: dict[str, str], args, *, throughput: bool = T
             entry.update(rps=result.per_second, tput_errors=result.errors, tput_completed=result.completed)
         figures[key] = entry
         log(
-            f"  {server.name:<22} {key:<16} median {entry['median'] * 1000:8.1f} ms  p95 {entry['p95'] * 1000:8.1f} ms"
+            f"  {server.name:<22} {key + suffix:<20} "
+            f"median {entry['median'] * 1000:8.1f} ms  p95 {entry['p95'] * 1000:8.1f} ms  n {entry['n']}"
             + (f"  {entry['rps']:7.1f} req/s" if "rps" in entry else "")
             + (f"  ({latency.errors} errors, last status {latency.status})" if latency.errors else "")
         )
@@ -304,7 +315,7 @@ def measure_app(name: str, database_url: str, pages, args, *, json_variants: boo
                 for page in pages
                 if page.list_page
             }
-            figures["json"] = measure(server, json_paths, args, throughput=False)
+            figures["json"] = measure(server, json_paths, args, throughput=False, suffix=" (json)")
         memory = server.memory()
         master = server.process.pid
         figures["memory_kib"] = {"master": memory.pop(master, None), "workers": list(memory.values())}
@@ -482,7 +493,13 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true", help="skip timing the 10k-article fixture load")
     parser.add_argument("--no-json", action="store_true", help="skip the app's &format=json variants")
     parser.add_argument("--doc", type=Path, default=DOC, help="where to write the report (default docs/benchmarks.md)")
+    parser.add_argument("--render", type=Path, metavar="RUN.json", help="only rewrite the report from a run's figures")
     args = parser.parse_args()
+    if args.render:
+        text, markdown = report.render(json.loads(args.render.read_text()), FACET_PAGES)
+        print(text)
+        args.doc.write_text(markdown)
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = datetime.datetime.now().astimezone()
 
@@ -504,7 +521,7 @@ def main() -> None:
     log("Capturing each page's SQL from the app")
     results["captured"] = captured = capture_sql(pages, app_env(f"sqlite:///{database}"))
     log("Replaying it as the SQL floor")
-    results["floor"] = sql_floor(database, captured, max(args.requests, 40))
+    results["floor"] = sql_floor(database, captured, args.requests, args.latency_budget)
     results["app"] = measure_app("app-sqlite", f"sqlite:///{database}", pages, args, json_variants=not args.no_json)
     results["datasette"] = measure_datasette(database, pages, facts, captured, args)
     if postgres_url:

@@ -3,9 +3,12 @@ from people.models import Person, PersonKind, Statement, StatementKind
 
 
 class StatementFilterSet(FacetedFilterSet):
-    speaker = FacetFilter(field_name="speaker__slug", label_field="speaker__name", label="Speaker")
+    speaker = FacetFilter(field_name="speaker__slug", label_field="speaker__name", label="Speaker", group_by="speaker")
     publisher = FacetFilter(
-        field_name="article__publisher__slug", label_field="article__publisher__name", label="Publisher"
+        field_name="article__publisher__slug",
+        label_field="article__publisher__name",
+        label="Publisher",
+        group_by="article__publisher",
     )
     year = FacetFilter(field_name="article__year", label="Year", coerce=year_value, order="value_desc")
     kind = FacetFilter(field_name="kind", label="Kind", choices=StatementKind)
@@ -26,6 +29,7 @@ class PersonFilterSet(FacetedFilterSet):
         label_field="roles__organisation__name",
         label="Organisation",
         many=True,
+        group_by="roles__organisation",
     )
     role = FacetFilter(field_name="roles__title", label="Role as printed", many=True)
     kind = FacetFilter(field_name="kind", label="Kind", choices=PersonKind)

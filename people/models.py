@@ -199,6 +199,11 @@ class Statement(models.Model):
             models.CheckConstraint(condition=~Q(words=""), name="statement_has_words"),
             models.CheckConstraint(condition=Q(position__gte=1), name="statement_position_from_one"),
         ]
+        indexes = [
+            # Covering indexes for counting speakers per article and articles per speaker.
+            models.Index(fields=["article", "speaker", "kind"], name="statement_article_speaker"),
+            models.Index(fields=["speaker", "article"], name="statement_speaker_article"),
+        ]
 
     def __str__(self):
         words = self.words if len(self.words) <= 60 else self.words[:57] + "…"

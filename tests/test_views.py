@@ -72,7 +72,7 @@ def test_article_page_shows_dates_at_their_precision_and_marks_inferences(client
 def test_article_list_names_each_speaker_once(client):
     response = client.get("/articles/", {"q": "Halesowen"})
     article = response.context["results"][0]
-    names = [speaker.name for speaker in article.speakers]
+    names = [name for _, name in article.speakers]
     assert len(names) == len(set(names)) == 6
     assert names[0] == "Ofsted"  # in the order they first speak
 
@@ -124,12 +124,13 @@ def test_pagination_links_keep_filters(client):
 
 # The queries a list makes do not grow with the data: count + page + prefetches + one per facet.
 QUERY_BUDGET = {
-    "/articles/": 1 + 1 + 2 + 6,  # count, page, speakers, inspections (with authorities), six facets
-    "/statements/": 1 + 1 + 4,  # count, page (speaker, article, publisher joined), four facets
-    "/people/": 1 + 1 + 1 + 3,  # count, page, roles, three facets
-    "/inspections/": 1 + 1 + 1 + 6,  # count, page, judgements, six facets
-    "/publishers/": 1 + 1 + 1,  # count, page with article counts, one facet
-    "/authorities/": 1 + 1 + 3,  # count, page with latest judgements, three facets
+    # Unfiltered lists read the archive revision first (their counts are cached by it).
+    "/articles/": 1 + 1 + 1 + 6,  # revision, count, page (with speakers and inspections), six facets
+    "/statements/": 1 + 1 + 1 + 4,  # revision, count, page (speaker, article, publisher joined), four facets
+    "/people/": 1 + 1 + 1 + 1 + 3,  # revision, count, page, roles, three facets
+    "/inspections/": 1 + 1 + 1 + 1 + 6,  # revision, count, page, judgements, six facets
+    "/publishers/": 1 + 1 + 1 + 1,  # revision, count, page with article counts, one facet
+    "/authorities/": 1 + 1 + 1 + 3,  # revision, count, page with latest judgements, three facets
 }
 
 

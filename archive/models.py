@@ -1,0 +1,21 @@
+from django.db import models
+
+
+class ArchiveRevision(models.Model):
+    """One row whose number database triggers raise on every write to the archive's tables.
+
+    Cached facet counts are keyed by it, so a write from any process, through
+    the ORM, a bulk load or raw SQL, retires them at once.
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="archive_revision_single_row")]
+
+    def __str__(self):
+        return f"Archive revision {self.number}"
+
+    @classmethod
+    def current(cls, using="default") -> int:
+        return cls.objects.using(using).values_list("number", flat=True).get(pk=1)
