@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Count, F
+from django.urls import reverse
 from django.utils.functional import cached_property
 
 MAX_VALUES_PER_FACET = 50
@@ -98,6 +99,7 @@ class FacetResult:
     label: str
     options: list[FacetOption] = field(default_factory=list)
     truncated: bool = False  # more values exist than are shown
+    find_url: str = ""  # where every value can be searched, when not all are shown
 
     @property
     def selected(self):
@@ -134,9 +136,11 @@ class FacetFilter(django_filters.Filter):
         group_by=None,
         value_attr="slug",
         label_attr="name",
+        find_url_name="",
         **kwargs,
     ):
         self.group_by, self.value_attr, self.label_attr = group_by, value_attr, label_attr
+        self.find_url_name = find_url_name  # a list page whose search finds any value of this facet
         self.label_field = label_field
         self.coerce = coerce
         self.choices = choices
@@ -224,7 +228,8 @@ class FacetFilter(django_filters.Filter):
     def count(self, qs, selected, base_queryset, limit):
         """The options of this facet over ``qs`` (the list with every other filter applied)."""
         if self.group_by:
-            rows = [row for row in self._top_groups_by_key(qs, limit + 1) if self._has_value(row)]
+            # One spare row: the group of rows with no related object (key NULL) drops out in the join.
+            rows = [row for row in self._top_groups_by_key(qs, limit + 2) if self._has_value(row)]
         else:
             grouped = self._grouped(qs)
             if self.order == "count":
@@ -246,12 +251,17 @@ class FacetFilter(django_filters.Filter):
             if self.choices is None and len(extra) < len(missing):
                 # Labels for selected values with no results here; a value found nowhere is not
                 # echoed back (the address could carry any text), but shown as not found.
-                labels = dict(
-                    base_queryset.order_by()
-                    .filter(**{f"{self.field_name}__in": missing})
-                    .values_list(self.field_name, self.label_field or self.field_name)
-                    .distinct()
-                )
+                if self.group_by:
+                    related = self._related_model(qs.model)._default_manager
+                    found = related.filter(**{f"{self.value_attr}__in": missing})
+                    labels = dict(found.values_list(self.value_attr, self.label_attr))
+                else:
+                    labels = dict(
+                        base_queryset.order_by()
+                        .filter(**{f"{self.field_name}__in": missing})
+                        .values_list(self.field_name, self.label_field or self.field_name)
+                        .distinct()
+                    )
             for value in missing:
                 rows.append(
                     extra.get(value)
@@ -386,7 +396,10 @@ class FacetedFilterSet(django_filters.FilterSet):
         for name, facet in self.facet_filters.items():
             selected = self.form.cleaned_data.get(name) or []
             options, truncated = facet.count(self.queryset_without(name), selected, self.queryset, limit)
-            results.append(FacetResult(name=name, label=facet.label, options=options, truncated=truncated))
+            find_url = reverse(facet.find_url_name) if facet.find_url_name else ""
+            results.append(
+                FacetResult(name=name, label=facet.label, options=options, truncated=truncated, find_url=find_url)
+            )
         return results
 
     def toggled_query(self, name: str, value) -> str:

@@ -25,6 +25,7 @@ class ArticleFilterSet(FacetedFilterSet):
         label="Person quoted",
         many=True,
         group_by="statements__speaker",
+        find_url_name="people:person_list",
     )
     judgement = FacetFilter(
         field_name="inspections__overall_judgement",
@@ -39,6 +40,7 @@ class ArticleFilterSet(FacetedFilterSet):
         label="Local authority",
         many=True,
         group_by="inspections__authority",
+        find_url_name="articles:authority_list",
     )
     sort = SortFilter(
         fields=(("published_on", "date"), ("headline", "headline")),
@@ -78,7 +80,11 @@ class InspectionFilterSet(FacetedFilterSet):
     year = FacetFilter(field_name="year", label="Year", coerce=year_value, order="value_desc")
     region = FacetFilter(field_name="authority__region", label="Ofsted region", order="value")
     authority = FacetFilter(
-        field_name="authority__slug", label_field="authority__name", label="Local authority", group_by="authority"
+        field_name="authority__slug",
+        label_field="authority__name",
+        label="Local authority",
+        group_by="authority",
+        find_url_name="articles:authority_list",
     )
     area = FacetFilter(
         field_name="judgements__area_judgement",

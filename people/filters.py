@@ -3,7 +3,13 @@ from people.models import Person, PersonKind, Statement, StatementKind
 
 
 class StatementFilterSet(FacetedFilterSet):
-    speaker = FacetFilter(field_name="speaker__slug", label_field="speaker__name", label="Speaker", group_by="speaker")
+    speaker = FacetFilter(
+        field_name="speaker__slug",
+        label_field="speaker__name",
+        label="Speaker",
+        group_by="speaker",
+        find_url_name="people:person_list",
+    )
     publisher = FacetFilter(
         field_name="article__publisher__slug",
         label_field="article__publisher__name",

@@ -224,3 +224,17 @@ def test_a_value_typed_another_way_is_removed_by_its_link():
     option = next(o for o in year.options if o.value == 2018)
     assert option.selected
     assert "year" not in parse_qs(urlsplit(option.query).query)
+
+
+@pytest.mark.django_db
+def test_no_facet_lists_more_than_its_limit_and_a_long_one_links_to_the_rest(settings):
+    settings.ARCHIVE_FACET_LIMIT = 3
+    response = Client().get("/articles/", {"person": "steve-eling"})  # a selected value outside the top 3
+    person = next(f for f in response.context["filter"].facets if f.name == "person")
+    assert person.truncated
+    assert len([o for o in person.options if not o.selected]) == 3
+    eling = next(o for o in person.options if o.selected)
+    assert (eling.value, eling.label, eling.count) == ("steve-eling", "Steve Eling", 0)  # named, though never quoted
+    html = response.content.decode()
+    assert 'href="/people/">Find any other</a>' in html
+    assert 'href="/articles/?person=simon-hackett"' in Client().get("/people/", {"q": "Hackett"}).content.decode()

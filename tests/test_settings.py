@@ -40,3 +40,25 @@ def test_whitenoise_sits_directly_after_security_middleware():
     assert middleware[middleware.index("django.middleware.security.SecurityMiddleware") + 1] == (
         "whitenoise.middleware.WhiteNoiseMiddleware"
     )
+
+
+def test_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "archive.sqlite3"
+    env = {"DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40, "DATABASE_URL": f"sqlite:///{path}"}
+    probe = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='archive.settings'; django.setup();"
+        "from django.db import connection; c = connection.cursor();"
+        "print(c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA synchronous').fetchone()[0],"
+        " connection.transaction_mode)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=settings.BASE_DIR,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.split() == ["wal", "1", "IMMEDIATE"], result.stderr
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # kept in the file
