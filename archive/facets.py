@@ -363,6 +363,8 @@ class FacetedFilterSet(django_filters.FilterSet):
     def _unfiltered_cache_key(self) -> str:
         # The revision number rises with every write to the archive (database triggers),
         # so cached counts are never served after a change, whichever process made it.
+        # Readers see only committed revisions, and committed data with them; the counter is
+        # transactional, so a rolled-back write leaves no revision behind.
         from archive.models import ArchiveRevision
 
         return f"archive:unfiltered:{type(self).__name__}:{ArchiveRevision.current(self.queryset.db)}"

@@ -21,6 +21,16 @@ class FullTextMatch(Lookup):
         return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
 
 
+class OwnTableSQL(RawSQL):
+    """Raw SQL in which ``{table}`` stands for the model's own table under the alias the query
+    gives it: in a subquery of the same table Django renames it (U0), and a hard-coded table
+    name would silently refer to the outer query instead."""
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"({self.sql.format(table=alias)})", self.params
+
+
 def vendor_of(queryset) -> str:
     return connections[queryset.db].vendor
 
@@ -39,8 +49,8 @@ class SearchableQuerySet(models.QuerySet):
     fts_relation = ""  # e.g. "search_index"
     fts_table = ""  # e.g. "articles_article_fts"
     snippet_column = 0  # FTS5 column index the snippet is cut from
-    pg_vector = ""  # e.g. "articles_article.search_vector"
-    pg_snippet_source = ""  # e.g. "articles_article.body"
+    pg_vector = ""  # e.g. "{table}.search_vector"
+    pg_snippet_source = ""  # e.g. "{table}.body"
 
     def search(self, query):
         parsed = as_query(query)
@@ -68,11 +78,13 @@ class SearchableQuerySet(models.QuerySet):
 
     def _search_postgresql(self, parsed):
         sql, params = self._pg_condition(parsed)
-        queryset = self.filter(RawSQL(sql, params, output_field=BooleanField()))
+        queryset = self.filter(OwnTableSQL(sql, params, output_field=BooleanField()))
         if parsed.include:
             query_sql, query_params = parsed.tsquery()
             queryset = queryset.annotate(
-                search_rank=RawSQL(f"-ts_rank({self.pg_vector}, {query_sql})", query_params, output_field=FloatField())
+                search_rank=OwnTableSQL(
+                    f"-ts_rank({self.pg_vector}, {query_sql})", query_params, output_field=FloatField()
+                )
             )
         return queryset
 
@@ -91,7 +103,7 @@ class SearchableQuerySet(models.QuerySet):
             sql, params = parsed.tsquery()
             options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, MaxFragments=1"
             return self.annotate(
-                search_snippet=RawSQL(
+                search_snippet=OwnTableSQL(
                     f"ts_headline('english', {self.pg_snippet_source}, {sql}, %s)",
                     [*params, options],
                     output_field=TextField(),

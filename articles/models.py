@@ -7,7 +7,6 @@ LocalAuthority. People and what they said live in the ``people`` app.
 
 from django.db import connections, models
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Length
 from django.db.models.lookups import Exact
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.utils import timezone
 
 from archive.counting import SubqueryCount
 from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape, partial_date_year
-from archive.fulltext import FTS5MatchField, SearchableQuerySet
+from archive.fulltext import FTS5MatchField, OwnTableSQL, SearchableQuerySet
 
 
 def _choice_constraint(field: str, choices, *, name: str, allow_blank: bool = False):
@@ -393,8 +392,8 @@ class ArticleQuerySet(SearchableQuerySet):
     fts_relation = "search_index"
     fts_table = "articles_article_fts"
     snippet_column = 2  # body
-    pg_vector = "articles_article.search_vector"
-    pg_snippet_source = "articles_article.body"
+    pg_vector = "{table}.search_vector"
+    pg_snippet_source = "{table}.body"
 
     def published(self):
         """What the public may see: the one place that decides it."""
@@ -414,17 +413,17 @@ class ArticleQuerySet(SearchableQuerySet):
         speakers = (
             "(SELECT " + concat.format(value=f"p.slug || {separator} || p.name", order="s.first") + " FROM "
             "(SELECT speaker_id, MIN(position) AS first FROM people_statement "
-            "WHERE article_id = articles_article.id GROUP BY speaker_id ORDER BY first) s "
+            "WHERE article_id = {table}.id GROUP BY speaker_id ORDER BY first) s "
             "JOIN people_person p ON p.id = s.speaker_id)"
         )
         inspections = (
             "(SELECT " + concat.format(value=f"i.overall_judgement || {separator} || a.slug", order="i.id") + " FROM "
             "articles_article_inspections ai JOIN articles_inspection i ON i.id = ai.inspection_id "
-            "JOIN articles_localauthority a ON a.id = i.authority_id WHERE ai.article_id = articles_article.id)"
+            "JOIN articles_localauthority a ON a.id = i.authority_id WHERE ai.article_id = {table}.id)"
         )
         return self.annotate(
-            listed_speakers=RawSQL(speakers, [], output_field=models.TextField()),
-            listed_inspections=RawSQL(inspections, [], output_field=models.TextField()),
+            listed_speakers=OwnTableSQL(speakers, [], output_field=models.TextField()),
+            listed_inspections=OwnTableSQL(inspections, [], output_field=models.TextField()),
         )
 
 

@@ -147,8 +147,8 @@ class StatementQuerySet(SearchableQuerySet):
     fts_relation = "search_index"
     fts_table = "people_statement_fts"
     snippet_column = 0  # words
-    pg_vector = "people_statement.search_vector"
-    pg_snippet_source = "people_statement.words"
+    pg_vector = "{table}.search_vector"
+    pg_snippet_source = "{table}.words"
 
     def published(self):
         """Statements the public may see: those in published articles."""
@@ -159,7 +159,7 @@ class StatementQuerySet(SearchableQuerySet):
         words_sql, words_params = super()._pg_condition(parsed)
         name_sql, name_params = parsed.tsquery(config="simple")
         speakers = f"SELECT id FROM people_person WHERE to_tsvector('simple'::regconfig, name) @@ {name_sql}"
-        return f"({words_sql} OR people_statement.speaker_id IN ({speakers}))", [*words_params, *name_params]
+        return f"({words_sql} OR {{table}}.speaker_id IN ({speakers}))", [*words_params, *name_params]
 
 
 class StatementManager(models.Manager.from_queryset(StatementQuerySet)):
