@@ -2,6 +2,7 @@
 
     python bench/django_tasks.py capture PAGES.json OUT.json
     python bench/django_tasks.py export N OUT_DIR
+    python bench/django_tasks.py pragmas
 
 run_bench.py sets the environment first (DJANGO_SETTINGS_MODULE, DATABASE_URL,
 DJANGO_DEBUG=0, a secret, allowed hosts) so Django is configured exactly as
@@ -118,10 +119,18 @@ def export(count: int, out_dir: str) -> None:
     (out / "summary.json").write_text(json.dumps(summary))
 
 
+def pragmas() -> None:
+    """Prints the statements Django runs on each new SQLite connection (its init_command), as JSON."""
+    init_command = connection.settings_dict.get("OPTIONS", {}).get("init_command", "")
+    print(json.dumps([part.strip() for part in init_command.split(";") if part.strip()]))
+
+
 if __name__ == "__main__":
     task, *arguments = sys.argv[1:]
     if task == "capture":
         capture(*arguments)
+    elif task == "pragmas":
+        pragmas()
     elif task == "export":
         export(int(arguments[0]), arguments[1])
     else:

@@ -16,6 +16,7 @@ requirements-bench.txt when missing, so its dependencies never meet the app's.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -109,6 +110,11 @@ def prepare_sqlite(args) -> Path:
             # rather than regenerate; they run on the synthetic file only.
             log("Applying the app's newer migrations to it")
             manage("migrate", "--noinput", env=env)
+            # generate_archive ends with ANALYZE; indexes the migrations added have no statistics yet,
+            # and without them SQLite's planner can pick very different plans than on a fresh file.
+            with sqlite3.connect(database) as connection:
+                connection.execute("ANALYZE")
+            connection.close()
     else:
         log(f"Generating {args.articles:,} articles (seed {args.seed}) into {database.relative_to(ROOT)}")
         started = time.monotonic()
@@ -172,6 +178,8 @@ def prepare_postgres(args) -> str:
         if has_unapplied_migrations(env):
             log("Applying the app's newer migrations to it")
             manage("migrate", "--noinput", env=env)
+            with psycopg.connect(url, autocommit=True) as connection:
+                connection.execute("ANALYZE")  # fresh statistics, as after generate_archive
     else:
         log(f"Generating {args.articles:,} articles (seed {args.seed}) into PostgreSQL database {name}")
         started = time.monotonic()
@@ -221,14 +229,36 @@ def capture_sql(pages, env: dict) -> dict:
     return json.loads(out_file.read_text())
 
 
-def sql_floor(database: Path, captured: dict, requests: int, budget: float) -> dict:
+def checkpoint(database: Path) -> None:
+    """Moves everything in the write-ahead log into the file itself.
+
+    The app's settings put the file in WAL mode, and Datasette's -i (immutable) reads the main file
+    only, ignoring the log: without this it could miss the last writes (e.g. migrations just applied).
+    """
+    with sqlite3.connect(database) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+
+
+def app_pragmas(env: dict) -> list[str]:
+    """The PRAGMA statements the app runs on each new SQLite connection (Django's init_command)."""
+    output = run([APP_PYTHON, BENCH / "django_tasks.py", "pragmas"], env=env, quiet=True)
+    return [statement for statement in json.loads(output) if statement.upper().startswith("PRAGMA")]
+
+
+def sql_floor(database: Path, captured: dict, requests: int, budget: float, pragmas: list[str]) -> dict:
     """Replays each page's queries, in order, on one read-only connection kept open (as the app's is).
 
-    Like the latency runs, a page stops early (fewer samples) once ``budget`` seconds have gone.
+    The connection is set up as the app's are: the same pragmas (page cache, memory-mapped reads,
+    temp store; those that would write are refused by the read-only connection and skipped) and the
+    SQL functions Django registers. Like the latency runs, a page stops early (fewer samples) once
+    ``budget`` seconds have gone.
     """
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, check_same_thread=False)
+    for pragma in pragmas:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute(pragma).fetchall()
     try:
-        # The functions Django registers on its own SQLite connections, in case a query calls one.
         from django.db.backends.sqlite3._functions import register
 
         register(connection)
@@ -352,6 +382,7 @@ def ensure_datasette() -> Path:
 
 def measure_datasette(database: Path, pages, facts, captured: dict, args) -> dict:
     executable = ensure_datasette()
+    checkpoint(database)
     version = run([executable, "--version"], quiet=True).split()[-1]
     argv = [executable, "serve", "-i", database, "--host", "127.0.0.1"]
     if facts.fts_table:
@@ -494,7 +525,18 @@ def main() -> None:
     parser.add_argument("--no-json", action="store_true", help="skip the app's &format=json variants")
     parser.add_argument("--doc", type=Path, default=DOC, help="where to write the report (default docs/benchmarks.md)")
     parser.add_argument("--render", type=Path, metavar="RUN.json", help="only rewrite the report from a run's figures")
+    parser.add_argument("--floor-only", type=Path, metavar="RUN.json", help="re-measure a run's SQL floor, then report")
     args = parser.parse_args()
+    if args.floor_only:
+        # Re-measures only the SQL floor of an earlier run (same file, same captured queries).
+        results = json.loads(args.floor_only.read_text())
+        database = BENCH / f"archive-{size_label(int(results['args']['articles']))}.sqlite3"
+        checkpoint(database)
+        log(f"Replaying the captured SQL on {database.relative_to(ROOT)}")
+        results["floor_pragmas"] = pragmas = app_pragmas(app_env(f"sqlite:///{database}"))
+        results["floor"] = sql_floor(database, results["captured"], args.requests, args.latency_budget, pragmas)
+        args.floor_only.write_text(json.dumps(results, indent=1, default=str))
+        args.render = args.floor_only
     if args.render:
         text, markdown = report.render(json.loads(args.render.read_text()), FACET_PAGES)
         print(text)
@@ -504,6 +546,7 @@ def main() -> None:
     started = datetime.datetime.now().astimezone()
 
     database = prepare_sqlite(args)
+    checkpoint(database)
     postgres_url = prepare_postgres(args) if args.postgres else None
     log("Collecting static files")
     manage("collectstatic", "--noinput", env=app_env(f"sqlite:///{database}"))
@@ -521,7 +564,8 @@ def main() -> None:
     log("Capturing each page's SQL from the app")
     results["captured"] = captured = capture_sql(pages, app_env(f"sqlite:///{database}"))
     log("Replaying it as the SQL floor")
-    results["floor"] = sql_floor(database, captured, args.requests, args.latency_budget)
+    results["floor_pragmas"] = pragmas = app_pragmas(app_env(f"sqlite:///{database}"))
+    results["floor"] = sql_floor(database, captured, args.requests, args.latency_budget, pragmas)
     results["app"] = measure_app("app-sqlite", f"sqlite:///{database}", pages, args, json_variants=not args.no_json)
     results["datasette"] = measure_datasette(database, pages, facts, captured, args)
     if postgres_url:
