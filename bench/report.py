@@ -264,19 +264,30 @@ def render(results: dict, facet_pages) -> tuple[str, str]:
         _, markdown = table(["page", "median", "p95", "n", "KiB"], rows)
         md += ["### The app's `&format=json` variants (SQLite, latency only)\n", markdown, ""]
 
+    def mib(values) -> str:
+        return ", ".join(f"{kib / 1024:.0f}" for kib in values) if values else "-"
+
     memory_rows = []
     for name, node in (("app on SQLite", results.get("app")), ("app on PostgreSQL", results.get("app_pg"))):
         memory = (node or {}).get("memory_kib")
         if memory:
-            workers = ", ".join(f"{kib / 1024:.0f}" for kib in memory["workers"])
-            memory_rows.append([f"{name}: each gunicorn worker", workers])
+            memory_rows.append([f"{name}: each gunicorn worker", mib(memory["workers"]), mib(node.get("anon_kib"))])
             if memory.get("master"):
-                memory_rows.append([f"{name}: gunicorn master", f"{memory['master'] / 1024:.0f}"])
-    for pid_kib in (datasette.get("memory_kib") or {}).values():
-        memory_rows.append(["Datasette (one process)", f"{pid_kib / 1024:.0f}"])
+                memory_rows.append([f"{name}: gunicorn master", mib([memory["master"]]), "-"])
+    if datasette.get("memory_kib"):
+        memory_rows.append(
+            ["Datasette (one process)", mib(datasette["memory_kib"].values()), mib(datasette.get("anon_kib"))]
+        )
     if memory_rows:
-        text, markdown = table(["process", "peak RSS (VmHWM), MiB"], memory_rows)
-        md += ["### Memory after the run\n", markdown, ""]
+        text, markdown = table(["process", "peak RSS (VmHWM), MiB", "RssAnon after the run, MiB"], memory_rows)
+        md += [
+            "### Memory after the run\n",
+            "VmHWM counts pages of the database file a process has memory-mapped (the app's SQLite settings map up "
+            "to 256 MB: `mmap_size`), which are the kernel's page cache, shared between workers; RssAnon is the "
+            "process's own memory.\n",
+            markdown,
+            "",
+        ]
         text_parts += ["MEMORY", text, ""]
 
     load = results.get("load")
@@ -297,21 +308,32 @@ def render(results: dict, facet_pages) -> tuple[str, str]:
                 key,
                 check.get("app_count", "-"),
                 check.get("count", "-"),
-                ", ".join(check.get("facets", [])) or "-",
+                ", ".join(check.get("facets_requested", [])) or "-",
+                ", ".join(check.get("facets", [])) or "none",
                 ", ".join(check.get("facets_timed_out", [])) or "none",
                 check.get("suggested_facets", "-"),
             ]
             for key, check in checks.items()
         ]
         _, markdown = table(
-            ["page", "app's count", "Datasette's count", "Datasette facets", "facets timed out", "facets suggested"],
+            [
+                "page",
+                "app's count",
+                "Datasette's count",
+                "facets asked of Datasette",
+                "facets it showed",
+                "facets it gave up on",
+                "facets suggested",
+            ],
             rows,
         )
         md += [
             "### Are the pages equivalent?\n",
-            "Rows counted by each side (from the app's `format=json` and Datasette's `.json`), "
-            "with Datasette's facets, those it gave up on (its `facet_time_limit_ms`) "
-            "and how many it suggested (default variant).\n",
+            "Rows counted by each side (from the app's `format=json` and Datasette's `.json`), the facets "
+            "Datasette was asked for, those it showed and those it gave up on (past its `facet_time_limit_ms` of "
+            "200 ms: a page that drops a facet does less work than the app's), and how many facets it suggested "
+            "(default variant). Datasette answers 400 instead of a page when a query runs past its "
+            "`sql_time_limit_ms` (1 s); those answers are counted as errors above.\n",
             markdown,
             "",
         ]

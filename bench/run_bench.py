@@ -20,6 +20,7 @@ import contextlib
 import datetime
 import json
 import os
+import re
 import secrets
 import shutil
 import sqlite3
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -347,8 +348,11 @@ def measure_app(name: str, database_url: str, pages, args, *, json_variants: boo
             }
             figures["json"] = measure(server, json_paths, args, throughput=False, suffix=" (json)")
         memory = server.memory()
+        anonymous = server.memory("RssAnon")
         master = server.process.pid
         figures["memory_kib"] = {"master": memory.pop(master, None), "workers": list(memory.values())}
+        anonymous.pop(master, None)
+        figures["anon_kib"] = list(anonymous.values())
     finally:
         server.stop()
     return figures
@@ -412,13 +416,14 @@ def measure_datasette(database: Path, pages, facts, captured: dict, args) -> dic
         server.name = "datasette _nosuggest=1"
         figures["nosuggest"] = measure(server, nosuggest, args)
         figures["memory_kib"] = server.memory()
+        figures["anon_kib"] = list(server.memory("RssAnon").values())
     finally:
         server.stop()
     return figures
 
 
 def datasette_checks(port: int, pages, captured: dict) -> dict:
-    """Datasette's own account of each list page: rows counted, facets that timed out, suggestions."""
+    """Datasette's own account of each list page: rows counted, facets shown, timed out, suggested."""
     checks = {}
     for page in pages:
         if not page.datasette or not page.list_page:
@@ -426,16 +431,21 @@ def datasette_checks(port: int, pages, captured: dict) -> dict:
         path, _, query = page.datasette.partition("?")
         try:
             response = loadgen.get(port, f"{path}.json?{query}")
-            data = json.loads(response.body)
+            data = json.loads(response.body) if response.status == 200 else {}
+            # Only the HTML page says which facets ran past facet_time_limit_ms (the JSON omits them).
+            html = loadgen.get(port, page.datasette).body.decode("utf-8", "replace")
         except (OSError, ValueError) as error:
             checks[page.key] = {"error": str(error)}
             continue
+        timed_out = re.search(r'class="facets-timed-out">These facets timed out: ([^<]*)<', html)
         checks[page.key] = {
+            "status": response.status,
             "count": data.get("filtered_table_rows_count"),
             "app_count": captured.get(page.key, {}).get("count"),
-            "facets_timed_out": data.get("facets_timed_out", []),
-            "suggested_facets": len(data.get("suggested_facets") or []),
+            "facets_requested": sorted(parse_qs(query).get("_facet", [])),
             "facets": sorted((data.get("facet_results") or {}).keys()),
+            "facets_timed_out": [name.strip() for name in timed_out.group(1).split(",")] if timed_out else [],
+            "suggested_facets": len(data.get("suggested_facets") or []),
         }
     return checks
 

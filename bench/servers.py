@@ -87,8 +87,8 @@ class Server:
             children = []
         return [pid, *map(int, children)]
 
-    def memory(self) -> dict[int, int]:
-        """Peak resident memory (VmHWM, KiB) of each process of the server, by pid."""
+    def memory(self, field: str = "VmHWM") -> dict[int, int]:
+        """A memory figure (KiB) of each process of the server, by pid: by default the peak resident set."""
         peaks = {}
         for pid in self.pids():
             try:
@@ -96,7 +96,7 @@ class Server:
             except OSError:
                 continue
             for line in status.splitlines():
-                if line.startswith("VmHWM:"):
+                if line.startswith(f"{field}:"):
                     peaks[pid] = int(line.split()[1])
         return peaks
 
