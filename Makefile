@@ -6,7 +6,7 @@ PORT ?= 8000
 # Local development runs with DEBUG on; production sets DJANGO_DEBUG=0 and a real secret.
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test test-postgres ofsted-fixture bench lint migrations-check setup setup-dev load clean
+.PHONY: run test test-postgres ofsted-fixture bench bench-postgres lint migrations-check setup setup-dev load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,10 +53,15 @@ test-postgres: setup-dev
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/archive} $(BIN)/pytest
 
 # Measure the app against Datasette and the SQL floor on a synthetic archive; writes docs/benchmarks.md.
-# BENCH_ARGS="--articles 5000" for a quick run; "--postgres postgres://postgres@127.0.0.1:5432/DB" adds PostgreSQL.
+# The archive is generated on the first run and reused after. BENCH_ARGS="--articles 5000" for a quick run.
 BENCH_ARGS ?= --articles 100000 --seed 42
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/archive_bench_100k
 bench: setup
-	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/run_bench.py --reuse $(BENCH_ARGS)
+
+# The same, with the app also measured on PostgreSQL (the database is created and filled if missing).
+bench-postgres: setup
+	$(BIN)/python bench/run_bench.py --reuse --postgres $(BENCH_POSTGRES_URL) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

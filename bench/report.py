@@ -382,10 +382,19 @@ def method(results: dict) -> str:
   suggestions it otherwise computes on every table page.
 - *SQL floor*: the SQL the app issues for each page, captured by requesting the page in-process
   (`django.test.Client` under `CaptureQueriesContext`, production settings, the second request of two), replayed
-  in order with Python's `sqlite3` on one read-only (`mode=ro`) connection kept open, fetching every row. It is
-  what the page costs with no Python, no ORM and no template: the best the app could do with the same queries.
+  in order with Python's `sqlite3` on one read-only (`mode=ro`) connection kept open, fetching every row. The
+  connection is set up as the app's are: the PRAGMAs of its settings' `init_command`
+  ({", ".join(f"`{pragma}`" for pragma in results.get("floor_pragmas", [])) or "none"}; those that would write
+  are refused by a read-only connection) and the SQL functions Django registers. It is what the page costs with
+  no Python, no ORM and no template: the best the app could do with the same queries.
 - *App on PostgreSQL* (with `--postgres`): the same gunicorn command with `DATABASE_URL` naming a database that
   `generate_archive --database-url` filled with the same seed. Datasette and the floor are SQLite-only.
+
+**Data.** `generate_archive --articles N --seed S` fills `bench/archive-N.sqlite3` (and, with `--postgres`, the
+PostgreSQL database). With `--reuse` an existing file is used again; if the app has gained migrations since it
+was generated they are applied to it, followed by `ANALYZE` as at the end of `generate_archive` (indexes added
+without statistics can make SQLite choose very different plans). Before Datasette and the floor read the file,
+its write-ahead log is checkpointed into it: `-i` reads the main file only.
 
 **Timing.** A stdlib client (`http.client`, a new connection a request, on 127.0.0.1) requests each page 3 times
 to warm up, then {args["requests"]} times one after another: median and p95 (nearest rank: with 40 samples, the

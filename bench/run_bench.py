@@ -392,7 +392,7 @@ def measure_datasette(database: Path, pages, facts, captured: dict, args) -> dic
     if facts.fts_table:
         # Datasette finds an FTS table by itself only when its content= names the table in double
         # quotes or brackets; the app's migration uses single quotes, so name it in metadata.
-        metadata = RESULTS / "datasette-metadata.json"
+        metadata = RESULTS / f"datasette-metadata-{database.stem}.json"
         table = {"fts_table": facts.fts_table, "fts_pk": "id"}
         metadata.write_text(json.dumps({"databases": {database.stem: {"tables": {"articles_article": table}}}}))
         argv += ["--metadata", metadata]
