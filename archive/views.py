@@ -27,6 +27,15 @@ class ArchivePaginator(Paginator):
         return self._get_page(self.object_list.filter(pk__in=models.Subquery(keys)), number, self)
 
 
+# Detail pages list at most this many related items, and link to the full, filterable list.
+DETAIL_LIST_LIMIT = 50
+
+
+def first_and_total(queryset) -> tuple:
+    """The first DETAIL_LIST_LIMIT rows of a related list, and how many there are in all."""
+    return queryset[:DETAIL_LIST_LIMIT], queryset.count()
+
+
 class BadPage(Exception):
     """A page number that is not a positive whole number or "last"."""
 
@@ -89,7 +98,7 @@ class FacetedListView(View):
         return int(raw)
 
     def invalid(self, request, filterset, output, *, status=400, page_error=None):
-        errors = {} if filterset.is_bound is False else dict(filterset.errors.items())
+        errors = dict(filterset.errors.items())
         if page_error:
             errors["page"] = [page_error]
         messages = {field: [str(message) for message in field_errors] for field, field_errors in errors.items()}

@@ -5,6 +5,7 @@ Inspection is what Ofsted did and found, with its per-area Judgements, for a
 LocalAuthority. People and what they said live in the ``people`` app.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Concat, Length
@@ -309,8 +310,6 @@ class Inspection(models.Model):
         return str(self.started_on or "dates unknown")
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.is_ungraded and self.overall_judgement:
             raise ValidationError({"overall_judgement": "Ungraded visits carry no overall judgement."})
 
@@ -528,20 +527,17 @@ class Article(models.Model):
     def natural_key(self):
         return (self.slug,)
 
+    # The next two read what ArticleQuerySet.with_list_details() annotates; without it they fail
+    # loudly rather than run a query per article.
     @property
     def speakers(self) -> list[tuple[str, str]]:
         """(slug, name) of everyone quoted, once each, in the order they first speak."""
-        if hasattr(self, "listed_speakers"):
-            return [tuple(item.split("\x1f", 1)) for item in (self.listed_speakers or "").split("\x1e") if item]
-        speakers = {}
-        for statement in self.statements.order_by("position").select_related("speaker"):
-            speakers.setdefault(statement.speaker.slug, statement.speaker.name)
-        return list(speakers.items())
+        return [tuple(item.split("\x1f", 1)) for item in (self.listed_speakers or "").split("\x1e") if item]
 
     @property
     def covered(self) -> list[tuple[str, str]]:
-        """(overall judgement, authority slug) of each inspection the article covers (list pages)."""
-        pairs = [tuple(item.split("\x1f", 1)) for item in (getattr(self, "listed_inspections", "") or "").split("\x1e")]
+        """(overall judgement, authority slug) of each inspection the article covers."""
+        pairs = [tuple(item.split("\x1f", 1)) for item in (self.listed_inspections or "").split("\x1e")]
         return [pair for pair in pairs if len(pair) == 2]
 
     @property

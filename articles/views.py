@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from archive.templatetags.archive_tags import highlight
-from archive.views import FacetedListView
+from archive.views import DETAIL_LIST_LIMIT, FacetedListView, first_and_total
 from articles.charts import build_timeline
 from articles.filters import ArticleFilterSet, AuthorityFilterSet, InspectionFilterSet, PublisherFilterSet
 from articles.models import Article, Inspection, InspectionJudgement, LocalAuthority, Publisher
@@ -36,10 +36,6 @@ class ArticleListView(FacetedListView):
             "authority": sorted({authority for _, authority in article.covered}),
             "snippet": highlight(getattr(article, "search_snippet", "")) or None,
         }
-
-
-# Detail pages list at most this many related items, and link to the full, filterable list.
-DETAIL_LIST_LIMIT = 50
 
 
 @require_safe
@@ -105,12 +101,14 @@ def inspection_detail(request, slug):
         .select_related("speaker", "article", "article__publisher")
         .order_by("article__published_on", "article__slug", "position")
     )
+    articles, article_total = first_and_total(articles)
+    statements, statement_total = first_and_total(statements)
     context = {
         "inspection": inspection,
-        "articles": articles[:DETAIL_LIST_LIMIT],
-        "article_total": articles.count(),
-        "statements": statements[:DETAIL_LIST_LIMIT],
-        "statement_total": statements.count(),
+        "articles": articles,
+        "article_total": article_total,
+        "statements": statements,
+        "statement_total": statement_total,
         "limit": DETAIL_LIST_LIMIT,
     }
     return render(request, "articles/inspection_detail.html", context)
@@ -136,13 +134,8 @@ class PublisherListView(FacetedListView):
 @require_safe
 def publisher_detail(request, slug):
     publisher = get_object_or_404(Publisher, slug=slug)
-    articles = Article.objects.published().filter(publisher=publisher)
-    context = {
-        "publisher": publisher,
-        "articles": articles[:DETAIL_LIST_LIMIT],
-        "article_total": articles.count(),
-        "limit": DETAIL_LIST_LIMIT,
-    }
+    articles, article_total = first_and_total(Article.objects.published().filter(publisher=publisher))
+    context = {"publisher": publisher, "articles": articles, "article_total": article_total, "limit": DETAIL_LIST_LIMIT}
     return render(request, "articles/publisher_detail.html", context)
 
 
@@ -186,14 +179,16 @@ def authority_detail(request, slug):
         .select_related("speaker", "article", "article__publisher")
         .order_by("article__published_on", "article__slug", "position")
     )
+    articles, article_total = first_and_total(articles)
+    statements, statement_total = first_and_total(statements)
     context = {
         "authority": authority,
         "inspections": inspections,
         "timeline": build_timeline(inspections),
-        "articles": articles[:DETAIL_LIST_LIMIT],
-        "article_total": articles.count(),
-        "statements": statements[:DETAIL_LIST_LIMIT],
-        "statement_total": statements.count(),
+        "articles": articles,
+        "article_total": article_total,
+        "statements": statements,
+        "statement_total": statement_total,
         "limit": DETAIL_LIST_LIMIT,
     }
     return render(request, "articles/authority_detail.html", context)

@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from archive.templatetags.archive_tags import highlight
-from archive.views import FacetedListView
+from archive.views import DETAIL_LIST_LIMIT, FacetedListView, first_and_total
 from articles.models import Article
 from people.filters import PersonFilterSet, StatementFilterSet
 from people.models import Person, Role, Statement
@@ -34,10 +34,6 @@ class StatementListView(FacetedListView):
             "kind": statement.kind,
             "snippet": highlight(getattr(statement, "search_snippet", "")) or None,
         }
-
-
-# Detail pages list at most this many related items, and link to the full, filterable list.
-DETAIL_LIST_LIMIT = 50
 
 
 @require_safe
@@ -92,10 +88,11 @@ def person_detail(request, slug):
     )
     mentioned_in = Article.objects.published().filter(people_mentioned=person).select_related("publisher")
     written = Article.objects.published().filter(authors=person).select_related("publisher")
+    statements, statement_total = first_and_total(statements)
     context = {
         "person": person,
-        "statements": statements[:DETAIL_LIST_LIMIT],
-        "statement_total": statements.count(),
+        "statements": statements,
+        "statement_total": statement_total,
         "members": members[:DETAIL_LIST_LIMIT],
         "mentioned_in": mentioned_in[:DETAIL_LIST_LIMIT],
         "written": written[:DETAIL_LIST_LIMIT],

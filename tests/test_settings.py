@@ -62,3 +62,13 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
     )
     assert result.stdout.split() == ["wal", "1", "IMMEDIATE"], result.stderr
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # kept in the file
+
+
+def test_manage_py_is_for_development_and_wsgi_stays_strict():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    run = {"cwd": settings.BASE_DIR, "env": env, "capture_output": True, "text": True}
+    assert subprocess.run([sys.executable, "manage.py", "check"], **run).returncode == 0
+    strict = subprocess.run([sys.executable, "manage.py", "check"], **{**run, "env": {**env, "DJANGO_DEBUG": "0"}})
+    assert strict.returncode != 0 and "DJANGO_SECRET_KEY" in strict.stderr
+    wsgi = subprocess.run([sys.executable, "-c", "import archive.wsgi"], **run)
+    assert wsgi.returncode != 0 and "DJANGO_SECRET_KEY" in wsgi.stderr
