@@ -10,8 +10,10 @@ combined with others. Counts come from one grouped query per facet.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -352,28 +354,35 @@ class FacetedFilterSet(django_filters.FilterSet):
             queryset = self.filters[name].filter(queryset, value)
         return queryset
 
-    @property
-    def is_unfiltered(self) -> bool:
-        """No search and no facet chosen: the list is the whole public list (sorting aside)."""
-        return not any(
-            value for name, value in self.form.cleaned_data.items() if not isinstance(self.filters[name], SortFilter)
-        )
-
     @cached_property
-    def _unfiltered_cache_key(self) -> str:
-        # The revision number rises with every write to the archive (database triggers),
-        # so cached counts are never served after a change, whichever process made it.
-        # Readers see only committed revisions, and committed data with them; the counter is
-        # transactional, so a rolled-back write leaves no revision behind.
+    def _counts_cache_key(self) -> str:
+        """What identifies this list's counts: the FilterSet, the archive revision and the filters.
+
+        The revision number rises with every write to the archive (database triggers), so cached
+        counts are never served after a change, whichever process made it. Readers see only
+        committed revisions, and committed data with them; the counter is transactional, so a
+        rolled-back write leaves no revision behind. Sorting and the page number do not change
+        counts and are left out; the filters are taken as cleaned, so "?year=2019&year=2019" and
+        "?year=02019" share one entry.
+        """
         from archive.models import ArchiveRevision
 
-        return f"archive:unfiltered:{type(self).__name__}:{ArchiveRevision.current(self.queryset.db)}"
+        state = sorted(
+            (name, sorted(map(str, value)) if isinstance(value, list) else str(value))
+            for name, value in self.form.cleaned_data.items()
+            if value and not isinstance(self.filters[name], SortFilter)
+        )
+        digest = hashlib.blake2b(repr(state).encode(), digest_size=16).hexdigest()
+        revision = ArchiveRevision.current(self.queryset.db)
+        return f"archive:counts:{type(self).__module__}.{type(self).__name__}:{revision}:{digest}"
 
-    def cached_unfiltered(self, part: str, compute):
-        """Counts of the unfiltered list are the same for every visitor: computed once per revision."""
-        if not self.is_unfiltered:
-            return compute()
-        key = f"{self._unfiltered_cache_key}:{part}"
+    def cached_counts(self, part: str, compute):
+        """Counts depend only on the filters and the data: computed once per filter state and revision.
+
+        The unfiltered list is what most visitors see first; any filtered state that is asked for
+        again (a shared link, the next page, a crawler) is served from the cache too.
+        """
+        key = f"{self._counts_cache_key}:{part}"
         value = cache.get(key)
         if value is None:
             value = compute()
@@ -382,14 +391,15 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     @cached_property
     def total(self) -> int:
-        return self.cached_unfiltered("total", lambda: self.qs.order_by().count())
+        return self.cached_counts("total", lambda: self.qs.order_by().count())
 
     @cached_property
     def facets(self) -> list[FacetResult]:
-        results = self.cached_unfiltered("facets", self._count_facets)
+        results = self.cached_counts("facets", self._count_facets)
         for facet in results:
+            toggle = self.toggler(facet.name)
             for option in facet.options:
-                option.query = self.toggled_query(facet.name, option.value)
+                option.query = toggle(option.value)
         return results
 
     def _count_facets(self) -> list[FacetResult]:
@@ -406,14 +416,31 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     def toggled_query(self, name: str, value) -> str:
         """The current query string with one facet value added or removed, page dropped."""
-        data = self.data.copy()
+        return self.toggler(name)(value)
+
+    def toggler(self, name: str):
+        """A function giving the toggled query string for each value of one facet.
+
+        The parameters around the facet's own are encoded once, not once per
+        link: a list page has hundreds of these links.
+        """
+        before, after, seen = [], [], False
+        for key, values in self.data.lists():
+            if key == name:
+                seen = True
+            elif key != "page":
+                (after if seen else before).extend((key, item) for item in values)
+        before_text, after_text = urlencode(before), urlencode(after)
         # From the cleaned values, so "year=02018" is removed by the link for 2018.
         current = list(self.form.cleaned_data.get(name) or [])
-        toggled = [v for v in current if v != value] if value in current else [*current, value]
-        data.setlist(name, [str(v) for v in toggled])
-        data.pop("page", None)
-        encoded = data.urlencode()
-        return f"?{encoded}" if encoded else "?"
+
+        def toggled(value) -> str:
+            chosen = [v for v in current if v != value] if value in current else [*current, value]
+            own = urlencode([(name, str(v)) for v in chosen])
+            encoded = "&".join(part for part in (before_text, own, after_text) if part)
+            return f"?{encoded}" if encoded else "?"
+
+        return toggled
 
     def facets_as_json(self) -> dict:
         return {facet.name: [option.as_json() for option in facet.options] for facet in self.facets}

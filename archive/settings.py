@@ -136,5 +136,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 # How many results a list page shows, and the most any facet shows.
 ARCHIVE_PAGE_SIZE = 20
 ARCHIVE_FACET_LIMIT = 100
-# Unfiltered counts are cached per archive revision; the timeout only bounds memory use.
+# Counts are cached per filter state and archive revision; the timeout only bounds memory use.
 ARCHIVE_FACET_CACHE_SECONDS = 24 * 3600
+
+# Each process keeps its own cache of counts (a list's facets pickle to some tens of KiB): a bound
+# on entries bounds its memory, and the least recently used entries go first.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 2000, "CULL_FREQUENCY": 4},
+    }
+}

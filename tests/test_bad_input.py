@@ -98,3 +98,16 @@ def test_unknown_detail_slugs_are_404():
     client = Client()
     for url in ["/articles/nope/", "/people/nope/", "/inspections/nope/", "/publishers/nope/", "/statements/nope/1/"]:
         assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_facet_labels_and_links_are_escaped(client):
+    from tests.factories import ArticleFactory, PublisherFactory
+
+    publisher = PublisherFactory(name='<script>alert("x")</script> & Co')
+    ArticleFactory(publisher=publisher)
+    html = client.get("/articles/", {"q": '"><img src=x>'}).content.decode()
+    assert "<img src=x>" not in html
+    html = client.get("/articles/").content.decode()
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in html

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def unfiltered(url="/articles/"):
-    data = Client().get(url, {"format": "json"}).json()
+    data = Client().get(f"{url}{'&' if '?' in url else '?'}format=json").json()
     return data["count"], {f: {o["value"]: o["count"] for o in opts} for f, opts in data["facets"].items()}
 
 
@@ -72,3 +72,29 @@ def test_every_archive_table_raises_the_revision(sql):
     with connection.cursor() as cursor:
         cursor.execute(sql)
     assert ArchiveRevision.current() > before
+
+
+def test_filtered_counts_are_cached_and_refreshed_by_writes(django_assert_max_num_queries):
+    publisher = PublisherFactory()
+    ArticleFactory(publisher=publisher)
+    url = f"/articles/?publisher={publisher.slug}"
+    count, facets = unfiltered(url)
+    assert count == 1
+    with django_assert_max_num_queries(3):  # revision, page: the filtered counts come from the cache
+        assert unfiltered(url) == (count, facets)
+    # The same filters written differently, sorted or paged share the entry.
+    with django_assert_max_num_queries(3):
+        assert unfiltered(f"{url}&publisher={publisher.slug}&sort=-date") == (count, facets)
+    ArticleFactory(publisher=publisher)
+    new_count, new_facets = unfiltered(url)
+    assert new_count == 2
+    assert new_facets["publisher"][publisher.slug] == 2
+
+
+def test_different_filters_are_counted_apart():
+    first, second = PublisherFactory(), PublisherFactory()
+    ArticleFactory(publisher=first)
+    ArticleFactory.create_batch(2, publisher=second)
+    assert unfiltered(f"/articles/?publisher={first.slug}")[0] == 1
+    assert unfiltered(f"/articles/?publisher={second.slug}")[0] == 2
+    assert unfiltered(f"/articles/?publisher={first.slug}&publisher={second.slug}")[0] == 3

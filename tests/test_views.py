@@ -124,7 +124,7 @@ def test_pagination_links_keep_filters(client):
 
 # The queries a list makes do not grow with the data: count + page + prefetches + one per facet.
 QUERY_BUDGET = {
-    # Unfiltered lists read the archive revision first (their counts are cached by it).
+    # Lists read the archive revision first (their counts are cached by it and the filters).
     "/articles/": 1 + 1 + 1 + 6,  # revision, count, page (with speakers and inspections), six facets
     "/statements/": 1 + 1 + 1 + 4,  # revision, count, page (speaker, article, publisher joined), four facets
     "/people/": 1 + 1 + 1 + 1 + 3,  # revision, count, page, roles, three facets
