@@ -63,7 +63,9 @@ class SearchableQuerySet(models.QuerySet):
     def _search_sqlite(self, parsed):
         queryset = self
         if parsed.include:
-            queryset = queryset.filter(**{f"{self.fts_relation}__match__fts": parsed.fts5()}).annotate(
+            # An alias, not an annotation: the rank is computed only where it sorts, never for a
+            # page of rows that is already known (bm25 reads statistics of the whole index).
+            queryset = queryset.filter(**{f"{self.fts_relation}__match__fts": parsed.fts5()}).alias(
                 search_rank=models.F(f"{self.fts_relation}__rank")
             )
         if parsed.exclude:
@@ -81,7 +83,7 @@ class SearchableQuerySet(models.QuerySet):
         queryset = self.filter(OwnTableSQL(sql, params, output_field=BooleanField()))
         if parsed.include:
             query_sql, query_params = parsed.tsquery()
-            queryset = queryset.annotate(
+            queryset = queryset.alias(
                 search_rank=OwnTableSQL(
                     f"-ts_rank({self.pg_vector}, {query_sql})", query_params, output_field=FloatField()
                 )
@@ -93,6 +95,15 @@ class SearchableQuerySet(models.QuerySet):
         if "search_rank" not in self.query.annotations:
             return self
         return self.order_by("search_rank", "pk")
+
+    def having_keys(self, keys):
+        """These rows only (a page whose keys are known), found by key rather than by scanning matches."""
+        queryset = self.filter(pk__in=keys)
+        if "search_rank" in self.query.annotations and vendor_of(self) != "postgresql":
+            # Constrained on the FTS5 table's rowid as well, FTS5 looks each row up; constrained on
+            # the article's key alone, SQLite reads every match first.
+            queryset = queryset.filter(**{f"{self.fts_relation}__pk__in": keys})
+        return queryset
 
     def with_snippets(self, query):
         """Annotate ``search_snippet``: a passage with the matches between MARK_START and MARK_END."""

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import models
@@ -15,16 +17,38 @@ class ArchivePaginator(Paginator):
     snippets, aggregated details) are computed for that page's rows alone.
     """
 
-    def __init__(self, *args, count: int, **kwargs):
+    def __init__(self, *args, count: int, cached=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.count = count
+        # cached(part, compute): the FilterSet's per-revision cache, for the page's keys.
+        self.cached = cached
 
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         keys = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=models.Subquery(keys)), number, self)
+        sorted_rows = self.object_list.filter(pk__in=models.Subquery(keys))
+        if self.cached is None:
+            return self._get_page(sorted_rows, number, self)
+        # Sorting a large result (by relevance, say) costs more than showing a page of it: the
+        # keys of a page are kept with the counts, so the same page asked for again sorts nothing.
+        fetched = None
+
+        def sort_and_fetch():
+            nonlocal fetched
+            fetched = list(sorted_rows)
+            return [row.pk for row in fetched]
+
+        ordering = hashlib.blake2b(repr(self.object_list.query.order_by).encode(), digest_size=8).hexdigest()
+        page_keys = self.cached(f"page:{ordering}:{self.per_page}:{number}", sort_and_fetch)
+        if fetched is not None:
+            return self._get_page(fetched, number, self)
+        # The order is known: the rows are fetched unsorted (no ranking computed) and put in it here.
+        rows = self.object_list.order_by()
+        rows = rows.having_keys(page_keys) if hasattr(rows, "having_keys") else rows.filter(pk__in=page_keys)
+        position = {key: index for index, key in enumerate(page_keys)}
+        return self._get_page(sorted(rows, key=lambda row: position[row.pk]), number, self)
 
 
 # Detail pages list at most this many related items, and link to the full, filterable list.
@@ -71,7 +95,10 @@ class FacetedListView(View):
         if not filterset.is_valid():
             return self.invalid(request, filterset, output)
         paginator = ArchivePaginator(
-            self.decorate(filterset.qs, filterset), self.page_size or settings.ARCHIVE_PAGE_SIZE, count=filterset.total
+            self.decorate(filterset.qs, filterset),
+            self.page_size or settings.ARCHIVE_PAGE_SIZE,
+            count=filterset.total,
+            cached=filterset.cached_counts,
         )
         try:
             number = self.page_number(request.GET.get("page"), paginator)
