@@ -12,8 +12,10 @@ from django.db.models.functions import Concat, Length
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from archive.counting import SubqueryCount
+from archive.curation import VersionedModel
 from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape, partial_date_year
 from archive.fulltext import FTS5MatchField, OwnTableSQL, SearchableQuerySet
 
@@ -97,7 +99,7 @@ class PublisherKind(models.TextChoices):
     GOVERNMENT = "government", "Government"
 
 
-class Publisher(models.Model):
+class Publisher(VersionedModel):
     """An organisation that published articles: a news outlet, a council, a trust."""
 
     Kind = PublisherKind
@@ -109,6 +111,8 @@ class Publisher(models.Model):
     description = models.TextField(blank=True)
 
     objects = SlugNaturalKeyManager.from_queryset(PublisherQuerySet)()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name", "slug"]
@@ -144,7 +148,7 @@ class AuthorityStatus(models.TextChoices):
     NO_LONGER_EXISTS = "no-longer-exists", "No longer exists"
 
 
-class LocalAuthority(models.Model):
+class LocalAuthority(VersionedModel):
     """A council whose children's services Ofsted inspects, keyed by its ONS area code."""
 
     Status = AuthorityStatus
@@ -166,6 +170,8 @@ class LocalAuthority(models.Model):
             return self.get(ons_code=ons_code)
 
     objects = Manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name", "ons_code"]
@@ -223,7 +229,7 @@ class InspectionKind(models.TextChoices):
         return [cls.SIF_MONITORING_VISIT, cls.ILACS_FOCUSED_VISIT, cls.ILACS_MONITORING_VISIT]
 
 
-class Inspection(models.Model):
+class Inspection(VersionedModel):
     """One Ofsted inspection or visit of a council's children's services."""
 
     Kind = InspectionKind
@@ -264,6 +270,8 @@ class Inspection(models.Model):
     )
 
     objects = SlugNaturalKeyManager.from_queryset(InspectionQuerySet)()
+
+    history = HistoricalRecords(excluded_fields=["year"])
 
     class Meta:
         ordering = [models.F("started_on").desc(nulls_last=True), "slug"]
@@ -344,7 +352,7 @@ class JudgementArea(models.TextChoices):
     CHILDREN_IN_CARE = "children-in-care", "Children in care"
 
 
-class InspectionJudgement(models.Model):
+class InspectionJudgement(VersionedModel):
     """The grade an inspection gave one area of a council's work."""
 
     Area = JudgementArea
@@ -365,6 +373,8 @@ class InspectionJudgement(models.Model):
             return self.get(inspection__slug=inspection_slug, area=area)
 
     objects = Manager()
+
+    history = HistoricalRecords(excluded_fields=["area_judgement"])
 
     class Meta:
         ordering = ["inspection", "position", "area"]
@@ -397,6 +407,14 @@ class ArticleQuerySet(SearchableQuerySet):
     def published(self):
         """What the public may see: the one place that decides it."""
         return self.filter(published_condition())
+
+    def on_record(self):
+        """What has a public page: the published, and the withdrawn, whose pages say so."""
+        return self.filter(Q(published_condition()) | Q(status=ArticleStatus.WITHDRAWN))
+
+    def visible_to(self, user):
+        """Staff also preview drafts at their public address; nobody else ever sees one."""
+        return self.all() if user.is_active and user.is_staff else self.on_record()
 
     def with_list_details(self):
         """Annotate what a list shows of each article, in the page's own query rather than one more
@@ -436,9 +454,11 @@ class ArticleKind(models.TextChoices):
 class ArticleStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
+    # Taken down, but kept on record: its page stays and says so, with the reason.
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class Article(models.Model):
+class Article(VersionedModel):
     """A page as its publisher published it, without the page's furniture."""
 
     Kind = ArticleKind
@@ -482,6 +502,9 @@ class Article(models.Model):
         help_text="People and bodies the article names without quoting them.",
     )
     status = models.CharField(max_length=20, choices=ArticleStatus, default=ArticleStatus.DRAFT)
+    withdrawal_note = models.TextField(
+        blank=True, help_text="Shown to readers of a withdrawn article: why and when it was withdrawn."
+    )
     editor_note = models.TextField(
         "editor's note", blank=True, help_text="Shown to readers: errors in the original, corrections, context."
     )
@@ -494,6 +517,8 @@ class Article(models.Model):
 
     objects = SlugNaturalKeyManager.from_queryset(ArticleQuerySet)()
 
+    history = HistoricalRecords(excluded_fields=["year"], m2m_fields=["inspections", "authors", "people_mentioned"])
+
     class Meta:
         # The id breaks ties: every SQLite index entry ends with it, so (status, published_on)
         # serves this order without sorting, even at page 2,500.
@@ -503,7 +528,13 @@ class Article(models.Model):
             _choice_constraint("status", ArticleStatus, name="article_status_valid"),
             models.CheckConstraint(condition=partial_date_shape("published_on"), name="article_published_on_shape"),
             models.CheckConstraint(condition=~Q(body=""), name="article_has_body"),
+            models.CheckConstraint(
+                condition=~Q(status=ArticleStatus.WITHDRAWN) | ~Q(withdrawal_note=""),
+                name="article_withdrawal_explained",
+                violation_error_message="A withdrawn article needs a withdrawal note saying why.",
+            ),
         ]
+        permissions = [("publish_article", "Can publish and withdraw articles")]
         indexes = [
             models.Index(fields=["status", "published_on"], name="article_status_date"),
             # Covering indexes for the facets: each count reads its index alone, never the table.

@@ -42,7 +42,7 @@ class ArticleListView(FacetedListView):
 def article_detail(request, slug):
     statements = Statement.objects.select_related("speaker", "responds_to").order_by("position")
     article = get_object_or_404(
-        Article.objects.published()
+        Article.objects.visible_to(request.user)
         .select_related("publisher")
         .prefetch_related(
             Prefetch("statements", queryset=statements),

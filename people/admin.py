@@ -1,11 +1,14 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 
-from archive.admin import EditorAdmin
+from archive.admin import EditorAdmin, VersionedInline
+from articles.admin import editable_by
+from articles.data_quality import QuoteNotInBody, SpeakerWithoutRoleThen
 from people.models import Person, Role, Statement
 
 
-class RoleInline(admin.TabularInline):
+class RoleInline(VersionedInline, admin.TabularInline):
     model = Role
     fk_name = "person"
     extra = 0
@@ -21,6 +24,7 @@ class PersonAdmin(EditorAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [RoleInline]
     view_on_site = True
+    recovered_with = ((Role, "person_id"),)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).annotate(statement_count=Count("statements", distinct=True))
@@ -47,9 +51,21 @@ class RoleAdmin(EditorAdmin):
 @admin.register(Statement)
 class StatementAdmin(EditorAdmin):
     list_display = ["__str__", "speaker", "role_as_printed", "kind", "article", "position"]
-    list_filter = ["kind", "article__publisher", "article__status", "speaker"]
+    list_filter = [QuoteNotInBody, SpeakerWithoutRoleThen, "kind", "article__publisher", "article__status", "speaker"]
     list_select_related = ["speaker", "article"]
     search_fields = ["words", "speaker__name", "role_as_printed", "article__headline"]
     autocomplete_fields = ["article", "speaker", "responds_to"]
     date_hierarchy = "article__created_at"
     view_on_site = True
+
+    # A statement belongs to its article: once that is published, only editors change it.
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and editable_by(request.user, obj and obj.article)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and editable_by(request.user, obj and obj.article)
+
+    def save_model(self, request, obj, form, change):
+        if not editable_by(request.user, obj.article):
+            raise PermissionDenied("Only editors change the statements of published articles.")
+        super().save_model(request, obj, form, change)

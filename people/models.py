@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from archive.counting import SubqueryCount
+from archive.curation import VersionedModel
 from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape
 from archive.fulltext import FTS5MatchField, SearchableQuerySet
 from articles.models import published_condition, words_match
@@ -38,7 +40,7 @@ class PersonManager(models.Manager.from_queryset(PersonQuerySet)):
         return self.get(slug=slug)
 
 
-class Person(models.Model):
+class Person(VersionedModel):
     """Someone, or some body, whom the archive's articles quote or name."""
 
     Kind = PersonKind
@@ -50,6 +52,8 @@ class Person(models.Model):
     description = models.TextField(blank=True, help_text="One or two sentences on who they are.")
 
     objects = PersonManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name", "slug"]
@@ -77,7 +81,7 @@ class RoleManager(models.Manager):
         return self.get(person__slug=person_slug, title=title, organisation__slug=organisation_slug)
 
 
-class Role(models.Model):
+class Role(VersionedModel):
     """A post a person held, as a source printed it, for as long as it is known."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
@@ -99,6 +103,8 @@ class Role(models.Model):
     source_note = models.TextField(blank=True, help_text="Where the role and its dates are attested.")
 
     objects = RoleManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["person", "started_on", "title"]
@@ -154,6 +160,10 @@ class StatementQuerySet(SearchableQuerySet):
         """Statements the public may see: those in published articles."""
         return self.filter(published_condition("article__"))
 
+    def visible_to(self, user):
+        """Staff also preview the statements of draft and withdrawn articles."""
+        return self.all() if user.is_active and user.is_staff else self.published()
+
     def _pg_condition(self, parsed):
         # The words' vector, or the speaker's name (indexed apart: a generated column sees one table).
         words_sql, words_params = super()._pg_condition(parsed)
@@ -167,7 +177,7 @@ class StatementManager(models.Manager.from_queryset(StatementQuerySet)):
         return self.get(article__slug=article_slug, position=position)
 
 
-class Statement(models.Model):
+class Statement(VersionedModel):
     """One remark in one article: who made it, as what, and the words."""
 
     Kind = StatementKind
@@ -190,6 +200,8 @@ class Statement(models.Model):
     )
 
     objects = StatementManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["article", "position"]

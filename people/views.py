@@ -39,7 +39,9 @@ class StatementListView(FacetedListView):
 @require_safe
 def statement_detail(request, article_slug, position):
     statement = get_object_or_404(
-        Statement.objects.published().select_related("speaker", "article", "article__publisher", "responds_to"),
+        Statement.objects.visible_to(request.user).select_related(
+            "speaker", "article", "article__publisher", "responds_to"
+        ),
         article__slug=article_slug,
         position=position,
     )

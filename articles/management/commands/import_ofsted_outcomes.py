@@ -12,12 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
-from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
 from archive.dates import PartialDate
+from archive.fixtures import fixture_data
 from articles.models import Inspection, InspectionJudgement, LocalAuthority
 from articles.ofsted import SOURCE_NOTE, OfstedFileError, read_outcomes
 
@@ -55,6 +55,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(outcomes.authorities)} authorities, {len(outcomes.inspections)} inspections.")
 
         self.tally = Counter()
+        # Each record's history says where its values came from.
+        self.change_reason = f"Imported from Ofsted's statistics ({Path(path).name})"
         try:
             with transaction.atomic():
                 keys = self.write(outcomes)
@@ -75,6 +77,7 @@ class Command(BaseCommand):
             for name, value in values.items():
                 setattr(obj, name, value)
             obj.full_clean()
+            obj._change_reason = self.change_reason
             obj.save()
             self.tally[kind, "created"] += 1
             return obj
@@ -83,6 +86,7 @@ class Command(BaseCommand):
             for name, value in changed.items():
                 setattr(obj, name, value)
             obj.full_clean()
+            obj._change_reason = self.change_reason
             obj.save(update_fields=list(changed))
             self.tally[kind, "updated"] += 1
         else:
@@ -163,17 +167,7 @@ class Command(BaseCommand):
                 "inspection__authority__ons_code", "inspection__started_on", "inspection__kind", "position"
             ),
         ]
-        data = json.loads(
-            serializers.serialize("json", objects, use_natural_foreign_keys=True, use_natural_primary_keys=True)
-        )
-        generated = {
-            model._meta.label_lower: {f.name for f in model._meta.concrete_fields if f.generated}
-            for model in (LocalAuthority, Inspection, InspectionJudgement)
-        }
-        for obj in data:
-            obj.pop("pk", None)
-            for name in generated[obj["model"]]:  # computed by the database, not data
-                obj["fields"].pop(name, None)
+        data = fixture_data(objects)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         self.stdout.write(f"Wrote {len(data)} objects to {path}.")
