@@ -121,6 +121,11 @@ def test_a_statement_removed_from_the_file_is_removed(tmp_path):
             {"publisher": ["no-such-publisher"]},
             "publisher: no articles.Publisher with natural key ['no-such-publisher']",
         ),
+        ({"headline": ""}, "headline: This field cannot be blank."),
+        ({"status": "withdrawn"}, "A withdrawn article needs a withdrawal note saying why."),
+        ({"retrieved_on": "2023-13-01"}, "retrieved_on:"),
+        ({"colour": "red"}, "unknown field “colour”"),
+        ({"version": 7}, "version: set by the archive itself"),
     ],
 )
 def test_invalid_objects_are_refused_naming_file_object_and_field(tmp_path, override, message):
@@ -129,7 +134,7 @@ def test_invalid_objects_are_refused_naming_file_object_and_field(tmp_path, over
     with pytest.raises(CommandError) as error:
         load(path)
     assert str(path) in str(error.value)
-    assert "object 1" in str(error.value)
+    assert "object 1 (articles.Article ['hand-made-article']" in str(error.value) or "slug" in override
     assert message in str(error.value)
     assert "Nothing was loaded" in str(error.value)
     assert (Article.objects.count(), Statement.objects.count()) == before
@@ -156,3 +161,117 @@ def test_a_later_bad_file_undoes_an_earlier_good_one(tmp_path):
         load(good, bad)
     assert not Article.objects.filter(slug="hand-made-article").exists()
     assert not Person.objects.filter(slug="new-person").exists()
+
+
+def refused(tmp_path, objects, name="bad.json"):
+    """The message of a refused load, after checking that it changed nothing."""
+    before = snapshot()
+    path = write(tmp_path, objects, name) if not isinstance(objects, str) else tmp_path / name
+    if isinstance(objects, str):
+        path.write_text(objects, encoding="utf-8")
+    with pytest.raises(CommandError) as error:
+        load(path)
+    assert snapshot() == before
+    message = str(error.value)
+    assert str(path) in message and "Nothing was loaded." in message
+    return message
+
+
+def snapshot():
+    return (
+        list(Article.objects.order_by("pk").values_list("pk", "slug", "headline", "version")),
+        list(Statement.objects.order_by("pk").values_list("pk", "words")),
+        Person.objects.count(),
+    )
+
+
+def test_malformed_json_names_file_line_and_column(tmp_path):
+    message = refused(tmp_path, '[{"model": "articles.article",\n "fields": }]')
+    assert "malformed JSON at line 2, column 12" in message
+
+
+def test_an_unknown_model_is_named(tmp_path):
+    message = refused(tmp_path, [article_fixture(), {"model": "articles.magazine", "fields": {"slug": "x"}}])
+    assert "object 2 (articles.magazine ['x']" not in message  # no invented key for an unknown model
+    assert "object 2 (articles.magazine): unknown model “articles.magazine”" in message
+
+
+def test_a_model_the_archive_does_not_load_is_refused(tmp_path):
+    message = refused(tmp_path, [{"model": "auth.user", "fields": {"username": "intruder", "is_superuser": True}}])
+    assert "object 1 (auth.User): auth.User is not something the archive's fixtures load" in message
+
+
+def test_a_duplicate_natural_key_in_one_file_is_refused(tmp_path):
+    message = refused(tmp_path, [article_fixture(), article_fixture(headline="Second copy")])
+    assert "object 2 (articles.Article ['hand-made-article']): the same natural key as object 1 in this file" in message
+
+
+def test_a_database_constraint_is_checked_before_writing(tmp_path):
+    # Two statements at one position of one article: the unique constraint, named by its fields.
+    message = refused(
+        tmp_path,
+        [
+            article_fixture(),
+            statement_fixture(1),
+            {**statement_fixture(2), "fields": {**statement_fixture(2)["fields"], "position": 0}},
+        ],
+    )
+    assert "object 3 (people.Statement ['hand-made-article', 0])" in message
+    assert "position" in message
+
+
+def test_an_unknown_reference_in_a_link_is_named(tmp_path):
+    message = refused(tmp_path, [article_fixture(people_mentioned=[["nobody-at-all"]])])
+    assert "object 1 (articles.Article ['hand-made-article']): people_mentioned: no people.Person" in message
+    assert "['nobody-at-all']" in message
+
+
+def test_dry_run_checks_everything_and_writes_nothing(tmp_path):
+    path = write(tmp_path, [article_fixture(), statement_fixture()])
+    before = snapshot()
+    out = io.StringIO()
+    call_command("load_archive", str(path), "--dry-run", stdout=out)
+    assert snapshot() == before
+    assert "Dry run" in out.getvalue() and "2 created" in out.getvalue()
+    bad = write(tmp_path, [article_fixture(kind="blog")], "bad.json")
+    with pytest.raises(CommandError, match="kind"):
+        call_command("load_archive", str(bad), "--dry-run", stdout=io.StringIO())
+
+
+def test_every_committed_fixture_is_valid():
+    out = io.StringIO()
+    call_command("load_archive", "--dry-run", stdout=out)
+    assert "0 created, 0 updated" in out.getvalue()
+
+
+def test_updates_are_reported_field_by_field_and_versioned(tmp_path):
+    load(write(tmp_path, [article_fixture(), statement_fixture()]))
+    article = Article.objects.get(slug="hand-made-article")
+    output = load(write(tmp_path, [article_fixture(headline="Council welcomes report"), statement_fixture()]))
+    assert (
+        "articles.Article ['hand-made-article']: headline: Council welcomes Ofsted report → Council welcomes report"
+        in output
+    )
+    article.refresh_from_db()
+    assert article.version == 2
+    reasons = list(article.history.order_by("history_date").values_list("history_type", "history_change_reason"))
+    assert reasons == [("+", "Loaded from article.json"), ("~", "Loaded from article.json")]
+
+
+def test_a_record_staff_edited_is_not_overwritten_unless_forced(tmp_path, admin_user):
+    path = write(tmp_path, [article_fixture(), statement_fixture()])
+    load(path)
+    article = Article.objects.get(slug="hand-made-article")
+    article.headline = "Fixed by an editor"
+    article._history_user = admin_user
+    article.save()
+    edited = write(tmp_path, [article_fixture(standfirst="New standfirst"), statement_fixture()])
+    message = refused(tmp_path, [article_fixture(standfirst="New standfirst"), statement_fixture()])
+    assert "object 1 (articles.Article ['hand-made-article']): changed in the admin by admin" in message
+    assert "--force" in message
+    # Unchanged objects are not refused: loading the same data again is harmless.
+    assert "1 unchanged" in load(write(tmp_path, [statement_fixture()], "statements-only.json"))
+    out = io.StringIO()
+    call_command("load_archive", str(edited), "--force", stdout=out)
+    article.refresh_from_db()
+    assert article.standfirst == "New standfirst" and article.headline == "Council welcomes Ofsted report"

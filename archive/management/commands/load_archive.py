@@ -1,15 +1,28 @@
-"""Load the archive's natural-key fixtures, writing only what changed.
+"""Load the archive's natural-key fixtures: validated, all or nothing, writing only what changed.
 
-Unlike ``loaddata``, a second load of the same files writes nothing: each
-object is compared with the row its natural key names and saved only when a
-field or a many-to-many set differs. Every object is validated as the admin
-would validate it before it is saved. An article's file is the whole record of
-its statements: a statement no longer in the file is removed. Everything
-happens in one transaction, so a bad file writes nothing.
+Unlike ``loaddata``, which writes whatever a fixture says:
+
+- every object is checked before it is written: its model and fields exist,
+  each value parses, the model's full validation passes (choices, lengths,
+  dates, ``clean()``, unique and check constraints), every natural-key
+  reference resolves, and no natural key appears twice in a file;
+- the whole load is one transaction: the first error undoes everything, and
+  ``--dry-run`` always undoes it, so it checks all of the above, database
+  constraints included, and writes nothing;
+- an object equal to its row is left alone, so a second load of the same
+  files writes nothing; a changed one is updated and reported field by field;
+- a record that staff edited in the admin since it was last loaded is not
+  overwritten: the load is refused, naming it, unless ``--force`` is given;
+- every object written gets a history entry saying which file it came from.
+
+An article's file is the whole record of its statements: a statement no longer
+in the file is removed.
 """
 
+from __future__ import annotations
+
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from django.apps import apps
@@ -21,10 +34,28 @@ from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from archive.curation import (
+    FIXTURE_CHANGE_REASON_PREFIX,
+    VersionedModel,
+    describe_value,
+    history_of,
+    record_history,
+)
+from archive.fixtures import NOT_IN_FIXTURES
 from articles.models import Article
 from people.models import Statement
 
-TIMESTAMP_FIELDS = {"created_at", "updated_at"}
+# The fields that make up each model's natural key, as a fixture writes them.
+NATURAL_KEY_FIELDS = {
+    "articles.publisher": ["slug"],
+    "articles.localauthority": ["ons_code"],
+    "articles.inspection": ["slug"],
+    "articles.inspectionjudgement": ["inspection", "area"],
+    "articles.article": ["slug"],
+    "people.person": ["slug"],
+    "people.role": ["person", "title", "organisation"],
+    "people.statement": ["article", "position"],
+}
 
 
 def default_fixture_paths() -> list[Path]:
@@ -32,146 +63,157 @@ def default_fixture_paths() -> list[Path]:
     return sorted(root.glob("*.json")) + sorted((root / "articles").glob("*.json"))
 
 
+class Refused(Exception):
+    """One object cannot be loaded; the message says why."""
+
+
+class DryRunDone(Exception):
+    """Raised at the end of a dry run to undo everything it wrote."""
+
+
 def _compared_fields(model):
     return [
         field
         for field in model._meta.concrete_fields
-        if not field.primary_key and not field.generated and field.name not in TIMESTAMP_FIELDS
+        if not field.primary_key and not field.generated and field.name not in NOT_IN_FIXTURES
     ]
 
 
-def _is_unchanged(deserialized) -> bool:
-    if deserialized.deferred_fields:
-        return False  # it refers to objects not saved yet: those links must still be written
-    instance = deserialized.object
-    model = type(instance)
-    existing = model._base_manager.filter(pk=instance.pk).first()
-    if existing is None:
-        return False
-    for field in _compared_fields(model):
-        if field.get_prep_value(getattr(instance, field.attname)) != field.get_prep_value(
-            getattr(existing, field.attname)
-        ):
-            return False
-    for name, pks in (deserialized.m2m_data or {}).items():
-        current = set(getattr(existing, name).values_list("pk", flat=True))
-        if current != {int(pk) for pk in pks}:
-            return False
-    return True
+def raw_natural_key(entry: dict) -> list:
+    """An entry's natural key read from its raw fields (a reference counts as the key it names)."""
+    fields = entry.get("fields") or {}
+    key = []
+    for name in NATURAL_KEY_FIELDS.get(str(entry.get("model", "")).lower(), []):
+        value = fields.get(name)
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        key.append(value)
+    return key
 
 
-def diagnose(text: str, index: int) -> str | None:
-    """Name the model and field that object ``index`` (0-based) of a fixture fails on, where possible."""
+def describe_entry(entry) -> str:
+    """ " (people.Statement ['an-article', 3])": the model and natural key of a raw entry, as far as known."""
+    if not isinstance(entry, dict) or "model" not in entry:
+        return ""
     try:
-        obj = json.loads(text)[index]
-        model = apps.get_model(obj["model"])
-    except (ValueError, LookupError, KeyError, IndexError, TypeError):
-        return None
-    for name, value in obj.get("fields", {}).items():
-        try:
-            field = model._meta.get_field(name)
-        except FieldDoesNotExist:
-            return f"{model._meta.label}: unknown field “{name}”"
-        if field.is_relation or value is None:
-            continue
-        try:
-            field.to_python(value)
-        except ValidationError as error:
-            return f"{model._meta.label}: {name}: {' '.join(error.messages)}"
-    return None
+        label = apps.get_model(str(entry["model"]))._meta.label
+    except (LookupError, ValueError):
+        label = str(entry["model"])
+    key = raw_natural_key(entry) if isinstance(entry.get("fields"), dict) else []
+    return f" ({label} {key})" if key else f" ({label})"
 
 
-class Command(BaseCommand):
-    help = "Load fixtures (default: every file in fixtures/), creating and updating only what changed."
+class Loader:
+    def __init__(self, command, *, force: bool):
+        self.command, self.force = command, force
+        self.tally = Counter()
+        self.updates: list[str] = []
+        self.deferred = []
+        self.now = timezone.now()
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "paths", nargs="*", help="Fixture files; default: fixtures/*.json and fixtures/articles/*.json"
-        )
+    # --- one file ---------------------------------------------------------------------------------
 
-    def handle(self, *args, paths=(), **options):
-        files = [Path(path) for path in paths] or default_fixture_paths()
-        missing = [str(path) for path in files if not path.is_file()]
-        if missing:
-            raise CommandError(f"No such fixture file: {', '.join(missing)}. Nothing was loaded.")
-        tally = Counter()
-        try:
-            with transaction.atomic():
-                deferred = []
-                for path in files:
-                    deferred += self.load_file(path, tally)
-                for path, index, deserialized in deferred:
-                    try:
-                        deserialized.save_deferred_fields()
-                    except Exception as error:
-                        raise CommandError(self.where(path, index, deserialized.object, error)) from error
-        except DatabaseError as error:
-            raise CommandError(f"Nothing was loaded: {error}") from error
-        for (label, outcome), count in sorted(tally.items()):
-            self.stdout.write(f"{label}: {count} {outcome}")
-        totals = Counter()
-        for (_, outcome), count in tally.items():
-            totals[outcome] += count
-        self.stdout.write(
-            f"{totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged, "
-            f"{totals['removed']} removed."
-        )
-
-    @staticmethod
-    def where(path, index, instance, error) -> str:
-        key = getattr(instance, "natural_key", lambda: ())()
-        return f"{path}: object {index} ({instance._meta.label} {list(key)}): {error}. Nothing was loaded."
-
-    def load_file(self, path: Path, tally: Counter):
-        deferred = []
-        statements_in_file: dict[int, set[int]] = {}
+    def load_file(self, path: Path):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"{path}: cannot be read: {error}. Nothing was loaded.") from error
-        index = 0
         try:
-            # Objects are saved as they are read, so later objects can refer to earlier ones.
-            for index, deserialized in enumerate(
-                serializers.deserialize("json", text, handle_forward_references=True), start=1
-            ):
-                instance = deserialized.object
-                label = instance._meta.label
-                if isinstance(instance, Article):
-                    statements_in_file.setdefault(instance.slug, set())
-                self.refuse_unresolved_required_references(deserialized)
-                if instance.pk is not None and _is_unchanged(deserialized):
-                    tally[(label, "unchanged")] += 1
-                else:
-                    outcome = "created" if instance.pk is None else "updated"
-                    self.validate(instance, deserialized)
-                    if hasattr(instance, "created_at"):
-                        now = timezone.now()
-                        existing = type(instance)._base_manager.filter(pk=instance.pk).values("created_at").first()
-                        instance.created_at = existing["created_at"] if existing else now
-                        instance.updated_at = now
-                    deserialized.save()
-                    if deserialized.deferred_fields:
-                        deferred.append((path, index, deserialized))
-                    tally[(label, outcome)] += 1
-                if isinstance(instance, Statement):
-                    statements_in_file.setdefault(instance.article.slug, set()).add(instance.position)
-        except CommandError:
-            raise
-        except ValidationError as error:
-            raise CommandError(self.where(path, index, deserialized.object, "; ".join(error.messages))) from error
-        except DeserializationError as error:
-            # Raised while reading object index + 1: malformed JSON, an unknown model or field, a bad value.
-            detail = diagnose(text, index) or str(error)
-            raise CommandError(f"{path}: object {index + 1}: {detail}. Nothing was loaded.") from error
-        except Exception as error:
-            raise CommandError(f"{path}: object {index}: {error}. Nothing was loaded.") from error
+            entries = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise CommandError(
+                f"{path}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}. Nothing was loaded."
+            ) from error
+        if not isinstance(entries, list):
+            raise CommandError(f"{path}: a fixture is a JSON list of objects. Nothing was loaded.")
+        keys_seen: dict[tuple, int] = {}
+        statements_in_file: dict[str, set[int]] = defaultdict(set)
+        reason = f"{FIXTURE_CHANGE_REASON_PREFIX}{path.name}"
+        self.path = path
+        for index, entry in enumerate(entries, start=1):
+            try:
+                instance = self.load_object(entry, keys_seen, index, reason)
+            except Refused as error:
+                raise CommandError(
+                    f"{path}: object {index}{describe_entry(entry)}: {str(error).rstrip('.')}. Nothing was loaded."
+                ) from error
+            if isinstance(instance, Article):
+                statements_in_file[instance.slug]  # noqa: B018 -- an article with no statements has none kept
+            elif isinstance(instance, Statement):
+                statements_in_file[instance.article.slug].add(instance.position)
         # An article's file lists all its statements: those it no longer lists are removed.
         for slug, positions in statements_in_file.items():
             stale = Statement.objects.filter(article__slug=slug).exclude(position__in=positions)
             removed, _ = stale.delete()
-            tally[("people.Statement", "removed")] += removed
-        return deferred
+            self.tally[("people.Statement", "removed")] += removed
+
+    def load_object(self, entry, keys_seen: dict, index: int, reason: str):
+        model = self.model_of(entry)
+        label = model._meta.label
+        fields = entry.get("fields")
+        if not isinstance(fields, dict):
+            raise Refused("“fields” must be an object")
+        key = (label, json.dumps(raw_natural_key(entry)))
+        if key in keys_seen:
+            raise Refused(f"the same natural key as object {keys_seen[key]} in this file")
+        keys_seen[key] = index
+        self.check_values(model, fields)
+        try:
+            (deserialized,) = serializers.python.Deserializer(
+                [{"model": entry["model"], "fields": fields}], handle_forward_references=True
+            )
+        except DeserializationError as error:
+            raise Refused(f"{error}") from error
+        instance = deserialized.object
+        self.refuse_unresolved_required_references(deserialized)
+        existing = model._base_manager.filter(pk=instance.pk).first() if instance.pk is not None else None
+        instance._state.adding = existing is None  # so uniqueness is checked against other rows only
+        changes = self.changes(deserialized, existing)
+        if existing is not None and not changes and not deserialized.deferred_fields:
+            self.tally[(label, "unchanged")] += 1
+            return instance
+        self.validate(instance, deserialized)
+        if existing is not None:
+            self.refuse_overwriting_staff_edits(existing)
+        self.save(deserialized, existing, reason)
+        outcome = "created" if existing is None else "updated"
+        self.tally[(label, outcome)] += 1
+        if existing is not None and changes:
+            self.updates.append(f"  {label} {list(instance.natural_key())}: " + "; ".join(changes))
+        if deserialized.deferred_fields:
+            self.deferred.append((self.path, index, deserialized))
+        return instance
+
+    # --- checks -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def model_of(entry):
+        if not isinstance(entry, dict) or "model" not in entry:
+            raise Refused("each object needs a “model” and its “fields”")
+        try:
+            model = apps.get_model(str(entry["model"]))
+        except (LookupError, ValueError) as error:
+            raise Refused(f"unknown model “{entry['model']}”") from error
+        if model._meta.label_lower not in NATURAL_KEY_FIELDS:
+            raise Refused(f"{model._meta.label} is not something the archive's fixtures load")
+        return model
+
+    @staticmethod
+    def check_values(model, fields: dict):
+        """Unknown fields and values that do not parse, named before Django's deserializer sees them."""
+        for name, value in fields.items():
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist as error:
+                raise Refused(f"unknown field “{name}”") from error
+            if name in NOT_IN_FIXTURES or getattr(field, "generated", False) or field.auto_created:
+                raise Refused(f"{name}: set by the archive itself, not by a fixture")
+            if field.is_relation or value is None:
+                continue
+            try:
+                field.to_python(value)
+            except ValidationError as error:
+                raise Refused(f"{name}: {' '.join(error.messages)}") from error
 
     @staticmethod
     def refuse_unresolved_required_references(deserialized):
@@ -180,20 +222,151 @@ class Command(BaseCommand):
         for field, key in (deserialized.deferred_fields or {}).items():
             if not field.many_to_many and not field.null:
                 model = field.related_model._meta.label
-                raise ValidationError(
+                raise Refused(
                     f"{field.name}: no {model} with natural key {list(key)} "
                     "(it must exist already or come earlier in the files loaded)"
                 )
 
     @staticmethod
     def validate(instance, deserialized):
-        """The model's own validation (fields, choices, clean()), as the admin applies it."""
+        """The model's full validation, as the admin applies it: fields, clean(), unique and check constraints."""
         deferred = {field.name for field in (deserialized.deferred_fields or {})}
-        exclude = deferred | TIMESTAMP_FIELDS
         try:
-            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+            instance.full_clean(exclude=deferred | NOT_IN_FIXTURES)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
-                details = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
-                raise ValidationError(details) from error
-            raise
+                details = "; ".join(
+                    f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
+                    for field, messages in error.message_dict.items()
+                )
+                raise Refused(f"{details}") from error
+            raise Refused(f"{' '.join(error.messages)}") from error
+
+    def refuse_overwriting_staff_edits(self, existing):
+        """A record whose newest change was made by someone in the admin is theirs, not the fixture's."""
+        if self.force:
+            return
+        newest = (
+            history_of(existing)
+            .filter(**{type(existing)._meta.pk.attname: existing.pk})
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
+        if newest is not None and newest.history_user_id is not None:
+            raise Refused(
+                f"changed in the admin by {newest.history_user} on "
+                f"{newest.history_date:%Y-%m-%d %H:%M} since it was last loaded; loading would overwrite that "
+                "edit (bring the fixture up to date, or pass --force to overwrite it)"
+            )
+
+    @staticmethod
+    def changes(deserialized, existing) -> list[str]:
+        """What loading this object would change in its row, field by field (nothing when new)."""
+        if existing is None:
+            return []
+        instance = deserialized.object
+        changes = []
+        for field in _compared_fields(type(instance)):
+            new = field.get_prep_value(getattr(instance, field.attname))
+            old = field.get_prep_value(getattr(existing, field.attname))
+            if new != old:
+                changes.append(f"{field.name}: {describe_value(old)} → {describe_value(new)}")
+        for name, pks in (deserialized.m2m_data or {}).items():
+            current = set(getattr(existing, name).values_list("pk", flat=True))
+            if current != {int(pk) for pk in pks}:
+                changes.append(f"{name}: {len(current)} linked → {len(pks)} linked")
+        return changes
+
+    # --- writing ----------------------------------------------------------------------------------
+
+    def save(self, deserialized, existing, reason: str):
+        instance = deserialized.object
+        if isinstance(instance, VersionedModel):
+            instance.version = existing.version + 1 if existing is not None else 1
+        if hasattr(instance, "created_at"):
+            instance.created_at = existing.created_at if existing is not None else self.now
+            instance.updated_at = self.now
+        # A raw save sends no post_save, and its link updates would each write a history row of
+        # their own: history is written once, here, with the links as saved.
+        instance.skip_history_when_saving = True
+        try:
+            deserialized.save()
+        finally:
+            del instance.skip_history_when_saving
+        record_history(instance, created=existing is None, reason=reason, date=self.now)
+        instance._change_reason = reason  # for the row links saved later (forward references) will write
+
+    def save_deferred(self):
+        """Links to objects that came later in the load, now that every object is written."""
+        for path, index, deserialized in self.deferred:
+            instance = deserialized.object
+            try:
+                for field, value in deserialized.deferred_fields.items():
+                    related = field.remote_field.model
+                    for key in value if field.many_to_many else [value]:
+                        try:
+                            related._default_manager.get_by_natural_key(*key)
+                        except related.DoesNotExist as error:
+                            raise Refused(
+                                f"{field.name}: no {related._meta.label} with natural key "
+                                f"{list(key)} in the database or in the files loaded"
+                            ) from error
+                deserialized.save_deferred_fields()
+            except Refused as error:
+                raise CommandError(
+                    f"{path}: object {index} ({instance._meta.label} {list(instance.natural_key())}): "
+                    f"{str(error).rstrip('.')}. Nothing was loaded."
+                ) from error
+
+
+class Command(BaseCommand):
+    help = "Load fixtures (default: every file in fixtures/), validated, creating and updating only what changed."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "paths", nargs="*", help="Fixture files; default: fixtures/*.json and fixtures/articles/*.json"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Check everything, write nothing.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Overwrite records that staff changed in the admin since the last load.",
+        )
+
+    def handle(self, *args, paths=(), dry_run=False, force=False, verbosity=1, **options):
+        files = [Path(path) for path in paths] or default_fixture_paths()
+        missing = [str(path) for path in files if not path.is_file()]
+        if missing:
+            raise CommandError(f"No such fixture file: {', '.join(missing)}. Nothing was loaded.")
+        loader = Loader(self, force=force)
+        try:
+            with transaction.atomic():
+                for path in files:
+                    loader.load_file(path)
+                loader.save_deferred()
+                if dry_run:
+                    raise DryRunDone
+        except DryRunDone:
+            pass
+        except DatabaseError as error:
+            raise CommandError(f"Nothing was loaded: {error}") from error
+        self.report(loader, dry_run, verbosity)
+
+    def report(self, loader, dry_run: bool, verbosity: int):
+        if dry_run:
+            self.stdout.write("Dry run: every object is valid; nothing was written. It would have made:")
+        for (label, outcome), count in sorted(loader.tally.items()):
+            if count:
+                self.stdout.write(f"{label}: {count} {outcome}")
+        if verbosity >= 1 and loader.updates:
+            self.stdout.write("Updated, field by field:")
+            for line in loader.updates:
+                self.stdout.write(line)
+        totals = Counter()
+        for (_, outcome), count in loader.tally.items():
+            totals[outcome] += count
+        self.stdout.write(
+            f"{totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged, "
+            f"{totals['removed']} removed."
+        )
