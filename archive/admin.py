@@ -150,8 +150,10 @@ class EditorAdmin(SimpleHistoryAdmin):
         instance._history_user = request.user
         instance._change_reason = f"Recovered from its deletion on {record.history_date:%Y-%m-%d %H:%M}"
         instance.save()
+        # Links are gone by the time the deletion is recorded: take them from the version before it.
+        linked = record.prev_record or record
         for field in getattr(record, "_history_m2m_fields", []):
-            through_rows = getattr(record, field.name).all()
+            through_rows = getattr(linked, field.name).all()
             target = field.m2m_reverse_field_name()
             getattr(instance, field.name).set([getattr(row, f"{target}_id") for row in through_rows])
         self.restore_dependants(request, record, instance)
