@@ -275,3 +275,17 @@ def test_a_record_staff_edited_is_not_overwritten_unless_forced(tmp_path, admin_
     call_command("load_archive", str(edited), "--force", stdout=out)
     article.refresh_from_db()
     assert article.standfirst == "New standfirst" and article.headline == "Council welcomes Ofsted report"
+
+
+def test_a_primary_key_in_a_fixture_is_refused_rather_than_trusted(tmp_path):
+    # loaddata would write row 1 whatever it holds now; here rows are found by natural key only.
+    existing = Article.objects.order_by("pk").first()
+    message = refused(tmp_path, [{**article_fixture(), "pk": existing.pk}])
+    assert "object 1 (articles.Article ['hand-made-article']): “pk” is not used" in message
+    assert Article.objects.get(pk=existing.pk).slug == existing.slug
+
+
+def test_a_check_constraint_is_named_with_its_field(tmp_path):
+    message = refused(tmp_path, [article_fixture(), statement_fixture(position=0)])
+    assert "object 2 (people.Statement ['hand-made-article', 0]): position: breaks the rule" in message
+    assert "statement_position_from_one" in message

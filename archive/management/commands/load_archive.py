@@ -22,6 +22,7 @@ in the file is removed.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from archive.curation import (
@@ -103,6 +104,21 @@ def describe_entry(entry) -> str:
     return f" ({label} {key})" if key else f" ({label})"
 
 
+def violated_constraint(model, error: IntegrityError) -> str:
+    """The model's constraint a database error names, with its fields and message where it has them."""
+    text = str(error)
+    for constraint in model._meta.constraints:
+        if re.search(rf"\b{re.escape(constraint.name)}\b", text):
+            condition = getattr(constraint, "condition", None)
+            named = getattr(constraint, "fields", ()) or (sorted(condition.referenced_base_fields) if condition else ())
+            fields = ", ".join(named)
+            message = constraint.violation_error_message
+            if message == constraint.default_violation_error_message:
+                message = f"breaks the rule “{constraint.name}”"
+            return f"{fields}: {message}" if fields else str(message)
+    return f"the database refused it: {text}"
+
+
 class Loader:
     def __init__(self, command, *, force: bool):
         self.command, self.force = command, force
@@ -153,6 +169,9 @@ class Loader:
         fields = entry.get("fields")
         if not isinstance(fields, dict):
             raise Refused("“fields” must be an object")
+        if "pk" in entry:
+            # Rows are found by natural key; a database id from elsewhere could name another row here.
+            raise Refused("“pk” is not used: records are identified by their natural keys, so leave it out")
         key = (label, json.dumps(raw_natural_key(entry)))
         if key in keys_seen:
             raise Refused(f"the same natural key as object {keys_seen[key]} in this file")
@@ -229,10 +248,15 @@ class Loader:
 
     @staticmethod
     def validate(instance, deserialized):
-        """The model's full validation, as the admin applies it: fields, clean(), unique and check constraints."""
+        """The model's full validation, as the admin applies it: fields, clean(), uniqueness.
+
+        Check constraints are left to the database, which enforces them as the row is written
+        (``violated_constraint`` names them): validating them here would cost a query each, and
+        most of them restate the fields' own validation (choices, date shapes, required text).
+        """
         deferred = {field.name for field in (deserialized.deferred_fields or {})}
         try:
-            instance.full_clean(exclude=deferred | NOT_IN_FIXTURES)
+            instance.full_clean(exclude=deferred | NOT_IN_FIXTURES, validate_constraints=False)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 details = "; ".join(
@@ -291,7 +315,10 @@ class Loader:
         # their own: history is written once, here, with the links as saved.
         instance.skip_history_when_saving = True
         try:
-            deserialized.save()
+            with transaction.atomic():
+                deserialized.save()
+        except IntegrityError as error:
+            raise Refused(violated_constraint(type(instance), error)) from error
         finally:
             del instance.skip_history_when_saving
         record_history(instance, created=existing is None, reason=reason, date=self.now)
