@@ -442,6 +442,33 @@ class FacetedFilterSet(django_filters.FilterSet):
 
         return toggled
 
+    def canonical_params(self, *, include_sort: bool = False) -> list[tuple[str, list[str]]]:
+        """The filters as (parameter, values), in a stable order: parameters and values sorted.
+
+        Two addresses that show the same list ("?b=2&a=1", "?a=1&b=2&b=2", "?year=02019") have one
+        canonical form, used for <link rel=canonical>, feeds and export permalinks.
+        """
+        if not self.is_bound or not self.is_valid():
+            return []
+        params = []
+        for name, value in self.form.cleaned_data.items():
+            if not value or (isinstance(self.filters[name], SortFilter) and not include_sort):
+                continue
+            values = [str(item) for item in value] if isinstance(value, (list, tuple)) else [str(value)]
+            if not isinstance(self.filters[name], SortFilter):
+                values = sorted(values)
+            params.append((name, values))
+        return sorted(params)
+
+    def canonical_query(self, *, include_sort: bool = False) -> str:
+        pairs = [(name, value) for name, values in self.canonical_params(include_sort=include_sort) for value in values]
+        return f"?{urlencode(pairs)}" if pairs else ""
+
+    @property
+    def selected_count(self) -> int:
+        """How many values are chosen, a search counting as one: deep combinations are not indexed."""
+        return sum(len(values) for _, values in self.canonical_params())
+
     def facets_as_json(self) -> dict:
         return {facet.name: [option.as_json() for option in facet.options] for facet in self.facets}
 

@@ -5,7 +5,10 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views import View
+
+from archive import exports
 
 
 class ArchivePaginator(Paginator):
@@ -87,13 +90,25 @@ class FacetedListView(View):
     def result_as_json(self, obj) -> dict:
         raise NotImplementedError
 
+    # The columns of a download, in order: the keys of result_as_json, and the row's address.
+    export_columns: list[str] = []
+    # The name of the Atom feed of this list (it takes the same filters), if it has one.
+    feed_url_name = ""
+    # More chosen values than this (a search counting as one) and the page asks not to be indexed.
+    INDEXED_SELECTIONS = 1
+
     def get(self, request, *args, **kwargs):
         output = request.GET.get("format", "html")
         if output not in {"html", "json"}:
             return HttpResponseBadRequest("format must be html or json.", content_type="text/plain")
+        download = request.GET.get("download")
+        if download not in (None, "csv", "json"):
+            return HttpResponseBadRequest("download must be csv or json.", content_type="text/plain")
         filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
         if not filterset.is_valid():
             return self.invalid(request, filterset, output)
+        if download:
+            return self.download(request, filterset, download)
         paginator = ArchivePaginator(
             self.decorate(filterset.qs, filterset),
             self.page_size or settings.ARCHIVE_PAGE_SIZE,
@@ -111,8 +126,54 @@ class FacetedListView(View):
         page = paginator.page(number)
         if output == "json":
             return JsonResponse(self.as_json(request, filterset, page), json_dumps_params={"ensure_ascii": False})
-        context = {"filter": filterset, "page_obj": page, "title": self.title, "results": page.object_list}
+        context = {
+            "filter": filterset,
+            "page_obj": page,
+            "title": self.title,
+            "results": page.object_list,
+            "canonical_url": request.build_absolute_uri(request.path + filterset.canonical_query()),
+            "noindex": filterset.selected_count > self.INDEXED_SELECTIONS,
+            "feed_url": self.feed_url(filterset),
+            "downloads": self.export_columns
+            and {
+                "csv": self.download_url(request, "csv"),
+                "json": self.download_url(request, "json"),
+            },
+        }
         return render(request, self.template_name, context)
+
+    def feed_url(self, filterset) -> str:
+        if not self.feed_url_name:
+            return ""
+        return reverse(self.feed_url_name) + filterset.canonical_query()
+
+    @staticmethod
+    def download_url(request, kind: str) -> str:
+        query = request.GET.copy()
+        for name in ("page", "format"):
+            query.pop(name, None)
+        query["download"] = kind
+        return f"?{query.urlencode()}"
+
+    def export_row(self, obj, request) -> dict:
+        row = self.result_as_json(obj)
+        row.pop("snippet", None)
+        return row | {"url": request.build_absolute_uri(obj.get_absolute_url())}
+
+    def download(self, request, filterset, kind: str):
+        """Every row of the filtered list, streamed in the list's order."""
+        if not self.export_columns:
+            return HttpResponseBadRequest("This list has no download.", content_type="text/plain")
+        rows_queryset = self.decorate(filterset.qs, filterset)
+        rows = (self.export_row(obj, request) for obj in rows_queryset.iterator(chunk_size=exports.CHUNK))
+        permalink = request.build_absolute_uri(request.path + filterset.canonical_query(include_sort=True))
+        if kind == "csv":
+            return exports.csv_response(
+                title=self.title, filterset=filterset, permalink=permalink, columns=self.export_columns, rows=rows
+            )
+        return exports.json_response(
+            title=self.title, filterset=filterset, permalink=permalink, count=filterset.total, rows=rows
+        )
 
     @staticmethod
     def page_number(raw, paginator) -> int:

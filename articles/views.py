@@ -1,7 +1,10 @@
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from archive.citations import inspection_ld
+from archive.detail_meta import article_meta, citation_download
 from archive.templatetags.archive_tags import highlight
 from archive.views import DETAIL_LIST_LIMIT, FacetedListView, first_and_total
 from articles.charts import build_timeline
@@ -14,6 +17,18 @@ class ArticleListView(FacetedListView):
     filterset_class = ArticleFilterSet
     template_name = "articles/article_list.html"
     title = "Articles"
+    export_columns = [
+        "headline",
+        "published_on",
+        "publisher",
+        "year",
+        "kind",
+        "person",
+        "judgement",
+        "authority",
+        "url",
+    ]
+    feed_url_name = "articles:article_feed"
 
     def get_queryset(self):
         return Article.objects.published()
@@ -57,13 +72,27 @@ def article_detail(request, slug):
         ),
         slug=slug,
     )
-    return render(request, "articles/article_detail.html", {"article": article})
+    meta = article_meta(request, article)
+    return citation_download(request, meta["citation"]) or render(
+        request, "articles/article_detail.html", {"article": article, "meta": meta, "citation": meta["citation"]}
+    )
 
 
 class InspectionListView(FacetedListView):
     filterset_class = InspectionFilterSet
     template_name = "articles/inspection_list.html"
     title = "Inspections"
+    export_columns = [
+        "title",
+        "started_on",
+        "published_on",
+        "judgement",
+        "kind",
+        "year",
+        "authority",
+        "judgements",
+        "url",
+    ]
 
     def get_queryset(self):
         return Inspection.objects.all()
@@ -110,6 +139,11 @@ def inspection_detail(request, slug):
         "statements": statements,
         "statement_total": statement_total,
         "limit": DETAIL_LIST_LIMIT,
+        "json_ld": inspection_ld(
+            inspection,
+            request.build_absolute_uri(inspection.get_absolute_url()),
+            request.build_absolute_uri(inspection.authority.get_absolute_url()),
+        ),
     }
     return render(request, "articles/inspection_detail.html", context)
 
@@ -118,6 +152,7 @@ class PublisherListView(FacetedListView):
     filterset_class = PublisherFilterSet
     template_name = "articles/publisher_list.html"
     title = "Publishers"
+    export_columns = ["name", "kind", "website", "article_count", "url"]
 
     def get_queryset(self):
         return Publisher.objects.with_article_counts()
@@ -135,7 +170,13 @@ class PublisherListView(FacetedListView):
 def publisher_detail(request, slug):
     publisher = get_object_or_404(Publisher, slug=slug)
     articles, article_total = first_and_total(Article.objects.published().filter(publisher=publisher))
-    context = {"publisher": publisher, "articles": articles, "article_total": article_total, "limit": DETAIL_LIST_LIMIT}
+    context = {
+        "publisher": publisher,
+        "articles": articles,
+        "article_total": article_total,
+        "limit": DETAIL_LIST_LIMIT,
+        "feed_url": reverse("articles:article_feed") + f"?publisher={publisher.slug}",
+    }
     return render(request, "articles/publisher_detail.html", context)
 
 
@@ -143,6 +184,7 @@ class AuthorityListView(FacetedListView):
     filterset_class = AuthorityFilterSet
     template_name = "articles/authority_list.html"
     title = "Local authorities"
+    export_columns = ["name", "ons_code", "region", "latest", "status", "url"]
 
     def get_queryset(self):
         return LocalAuthority.objects.with_latest_judgement()
@@ -182,6 +224,7 @@ def authority_detail(request, slug):
     articles, article_total = first_and_total(articles)
     statements, statement_total = first_and_total(statements)
     context = {
+        "feed_url": reverse("articles:article_feed") + f"?authority={authority.slug}",
         "authority": authority,
         "inspections": inspections,
         "timeline": build_timeline(inspections),

@@ -1,18 +1,34 @@
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from archive.citations import person_ld
+from archive.detail_meta import citation_download, statement_meta
 from archive.templatetags.archive_tags import highlight
 from archive.views import DETAIL_LIST_LIMIT, FacetedListView, first_and_total
 from articles.models import Article
 from people.filters import PersonFilterSet, StatementFilterSet
 from people.models import Person, Role, Statement
+from people.timeline import build_person_timeline
 
 
 class StatementListView(FacetedListView):
     filterset_class = StatementFilterSet
     template_name = "people/statement_list.html"
     title = "Statements"
+    export_columns = [
+        "words",
+        "speaker",
+        "speaker_name",
+        "role_as_printed",
+        "article",
+        "publisher",
+        "year",
+        "kind",
+        "url",
+    ]
+    feed_url_name = "people:statement_feed"
 
     def get_queryset(self):
         return Statement.objects.published()
@@ -45,13 +61,17 @@ def statement_detail(request, article_slug, position):
         article__slug=article_slug,
         position=position,
     )
-    return render(request, "people/statement_detail.html", {"statement": statement})
+    meta = statement_meta(request, statement)
+    return citation_download(request, meta["citation"]) or render(
+        request, "people/statement_detail.html", {"statement": statement, "meta": meta, "citation": meta["citation"]}
+    )
 
 
 class PersonListView(FacetedListView):
     filterset_class = PersonFilterSet
     template_name = "people/person_list.html"
     title = "People and bodies"
+    export_columns = ["name", "honorific", "kind", "statement_count", "organisation", "role", "url"]
 
     def get_queryset(self):
         return Person.objects.with_statement_counts()
@@ -82,15 +102,18 @@ def person_detail(request, slug):
         slug=slug,
     )
     members = Role.objects.filter(organisation=person).select_related("person").order_by("started_on", "title")
+    # In date order, each with the inspection it answered and what Ofsted found; undated last.
     statements = (
         Statement.objects.published()
         .filter(speaker=person)
-        .select_related("speaker", "article", "article__publisher", "responds_to")
-        .order_by("article__published_on", "article__slug", "position")
+        .select_related("speaker", "article", "article__publisher", "responds_to", "responds_to__authority")
+        .order_by(F("article__published_on").asc(nulls_last=True), "article__slug", "position")
     )
     mentioned_in = Article.objects.published().filter(people_mentioned=person).select_related("publisher")
     written = Article.objects.published().filter(authors=person).select_related("publisher")
     statements, statement_total = first_and_total(statements)
+    roles = list(person.roles.all())
+    url = request.build_absolute_uri(person.get_absolute_url())
     context = {
         "person": person,
         "statements": statements,
@@ -99,5 +122,8 @@ def person_detail(request, slug):
         "mentioned_in": mentioned_in[:DETAIL_LIST_LIMIT],
         "written": written[:DETAIL_LIST_LIMIT],
         "limit": DETAIL_LIST_LIMIT,
+        "timeline": build_person_timeline(roles, statements),
+        "json_ld": person_ld(person, url, roles),
+        "feed_url": reverse("people:statement_feed") + f"?speaker={person.slug}",
     }
     return render(request, "people/person_detail.html", context)

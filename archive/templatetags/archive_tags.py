@@ -1,4 +1,5 @@
 import html
+import json
 
 from django import template
 from django.utils.html import escape, format_html
@@ -66,3 +67,16 @@ def facet_nav(filterset):
     return mark_safe(  # noqa: S308 -- every stored or requested value above went through html.escape
         f'<nav class="facets" aria-label="Narrow the list"><h2 class="visually-hidden">Filters</h2>{facets}</nav>'
     )
+
+
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag
+def json_ld(data):
+    """schema.org data in a <script type="application/ld+json">, escaped as json_script escapes it:
+    no "<", ">" or "&" survives, so stored text cannot close the script element."""
+    if not data:
+        return ""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True).translate(_JSON_SCRIPT_ESCAPES)
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308 -- escaped above
