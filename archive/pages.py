@@ -1,4 +1,6 @@
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from articles.models import Article, Inspection, LocalAuthority
@@ -26,3 +28,20 @@ def home(request):
         "history": history,
     }
     return render(request, "home.html", context)
+
+
+@require_safe
+def robots_txt(request):
+    """Crawl the archive's pages, not its machinery: the admin, downloads, the JSON API and feeds."""
+    sitemap = request.build_absolute_uri(reverse("sitemap_index"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /*download=",
+        "Disallow: /*format=json",
+        "Disallow: /*cite=",
+        "Disallow: /*.atom",
+        "Allow: /",
+        f"Sitemap: {sitemap}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
