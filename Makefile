@@ -31,6 +31,11 @@ run: load
 	@echo "Serving the archive at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The checkers the tests run on pages: axe-core (in the browser) and the W3C Nu HTML Checker (on Java).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -39,7 +44,7 @@ migrations-check: setup-dev
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(DEV_ENV) $(BIN)/python manage.py check
 
-test: lint migrations-check
+test: lint migrations-check node_modules/.installed
 	$(BIN)/pytest
 
 OFSTED_ODS := fixtures/sources/ofsted/LA_Inspection_Outcomes_as_at_31_March_2025.ods
@@ -49,7 +54,7 @@ ofsted-fixture: load
 	$(DEV_ENV) $(BIN)/python manage.py import_ofsted_outcomes $(OFSTED_ODS) --write-fixture fixtures/05_ofsted_outcomes_2025.json
 
 # The same suite on PostgreSQL (a server on 127.0.0.1:5432 with user postgres, as on our machines).
-test-postgres: setup-dev
+test-postgres: setup-dev node_modules/.installed
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/archive} $(BIN)/pytest
 
 # Measure the app against Datasette and the SQL floor on a synthetic archive; writes docs/benchmarks.md.
@@ -64,4 +69,4 @@ bench-postgres: setup
 	$(BIN)/python bench/run_bench.py --reuse --postgres $(BENCH_POSTGRES_URL) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache node_modules test-artifacts
