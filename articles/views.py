@@ -139,6 +139,7 @@ def inspection_detail(request, slug):
         "statements": statements,
         "statement_total": statement_total,
         "limit": DETAIL_LIST_LIMIT,
+        "feed_url": reverse("articles:article_feed") + f"?authority={inspection.authority.slug}",
         "json_ld": inspection_ld(
             inspection,
             request.build_absolute_uri(inspection.get_absolute_url()),

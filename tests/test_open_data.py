@@ -97,6 +97,10 @@ def test_lists_and_pages_link_their_feeds(client):
     speaker = Statement.objects.published().first().speaker
     assert f"/statements/feed.atom?speaker={speaker.slug}" in client.get(speaker.get_absolute_url()).content.decode()
     assert "/articles/feed.atom?publisher=localgov" in client.get("/publishers/localgov/").content.decode()
+    article = client.get(f"/articles/{SEED}/").content.decode()
+    assert "/articles/feed.atom?publisher=localgov" in article and "/articles/feed.atom?authority=sandwell" in article
+    inspection = client.get("/inspections/sandwell-2022-05-ilacs-standard/").content.decode()
+    assert "/articles/feed.atom?authority=sandwell" in inspection
 
 
 def test_canonical_urls_are_stable_and_deep_combinations_not_indexed(client):
