@@ -2,14 +2,19 @@
 
 DJANGO_DEBUG            "1"/"true" for local development (default off)
 DJANGO_SECRET_KEY       required when DEBUG is off
-DJANGO_ALLOWED_HOSTS    comma-separated; defaults to loopback names in DEBUG
+DJANGO_ALLOWED_HOSTS    comma-separated; required when DEBUG is off (loopback names in DEBUG)
 DATABASE_URL            e.g. postgres://postgres@127.0.0.1:5432/archive; default: db.sqlite3 here
+REDIS_URL               e.g. redis://127.0.0.1:6379/0: the cache, shared by every process; default: per process
+DJANGO_SECURE_SSL_REDIRECT  "0" to serve plain HTTP with DEBUG off (a local trial); default on
+DJANGO_TRUST_X_FORWARDED_PROTO  "1" behind a TLS-terminating proxy that sets X-Forwarded-Proto
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +44,8 @@ elif not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or SECRET_KEY.startswit
     raise ImproperlyConfigured("DJANGO_SECRET_KEY is a development default; set a secret of your own.")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS") or (["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Set DJANGO_ALLOWED_HOSTS (comma-separated host names): required when DEBUG is off.")
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
@@ -51,12 +58,15 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_filters",
     "simple_history",
+    "csp",
+    "axes",
     "archive",
     "articles",
     "people",
 ]
 
 MIDDLEWARE = [
+    "archive.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +77,9 @@ MIDDLEWARE = [
     # Records which member of staff made each change in the models' history.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "archive.urls"
@@ -86,7 +99,8 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "archive.wsgi.application"
+# runserver (development) loads the application from here; gunicorn imports archive.wsgi, which refuses DEBUG.
+WSGI_APPLICATION = "archive.dev_wsgi.application" if DEBUG else "archive.wsgi.application"
 
 DATABASES = {
     # An empty DATABASE_URL counts as unset (it would otherwise configure no database at all).
@@ -131,11 +145,56 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Hardening: cookies, transport and headers (checked by `manage.py check --deploy` in CI) ---------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# Only staff have sessions, and the admin needs no entry from other sites.
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Strict"
+# Staff sessions are short and end with the browser.
+SESSION_COOKIE_AGE = 2 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP inside the network
+if env_flag("DJANGO_TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Two years, subdomains included, preloadable: browsers never try plain HTTP again.
+SECURE_HSTS_SECONDS = 0 if DEBUG else 2 * 365 * 24 * 3600
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = not DEBUG
+
+# A strict Content-Security-Policy (django-csp): the archive's pages and its admin load scripts,
+# styles, images and fonts from the archive only, run no inline script or style, and cannot be framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+        "manifest-src": [SELF],
+    }
+}
+
+# Admin login throttling (django-axes): after five failures for a user from an address, further
+# attempts are refused for fifteen minutes, even with the right password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
 # How many results a list page shows, and the most any facet shows.
 ARCHIVE_PAGE_SIZE = 20
@@ -150,4 +209,24 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 2000, "CULL_FREQUENCY": 4},
     }
+}
+# With several processes or machines, Redis holds one cache for all of them (counts computed once,
+# not once per worker). Entries expire on their own; Redis needs no bound of ours.
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": "archive",
+    }
+
+# One JSON line per request on standard output (archive.observability), for the log collector.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "archive.observability.JsonLineFormatter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "loggers": {
+        "archive.requests": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["stdout"], "level": "WARNING"},
+    },
 }

@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-suite-key-not-for-any-deployment")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# The test client speaks plain HTTP: no redirect to HTTPS (the setting itself is tested on its own).
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
 from archive.settings import *  # noqa: E402,F403
 

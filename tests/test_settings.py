@@ -31,8 +31,39 @@ def test_refuses_the_development_secret_when_debug_is_off():
     assert "development default" in result.stderr
 
 
-def test_starts_with_a_real_secret():
-    assert start({"DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40}).returncode == 0
+REAL = {"DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40, "DJANGO_ALLOWED_HOSTS": "archive.example.org"}
+
+
+def test_starts_with_a_real_secret_and_allowed_hosts():
+    assert start(REAL).returncode == 0
+
+
+def test_refuses_to_start_without_allowed_hosts_when_debug_is_off():
+    result = start({"DJANGO_SECRET_KEY": REAL["DJANGO_SECRET_KEY"]})
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_the_production_entry_points_refuse_debug():
+    for module in ("archive.wsgi", "archive.asgi"):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | REAL | {"DJANGO_DEBUG": "1"}
+        result = subprocess.run(
+            [sys.executable, "-c", f"import {module}"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+        )
+        assert result.returncode != 0 and "DEBUG" in result.stderr, module
+
+
+def test_check_deploy_reports_no_issues_with_production_settings():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | REAL | {"DJANGO_DEBUG": "0"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
 
 
 def test_whitenoise_sits_directly_after_security_middleware():
@@ -46,7 +77,7 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
     import sqlite3
 
     path = tmp_path / "archive.sqlite3"
-    env = {"DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40, "DATABASE_URL": f"sqlite:///{path}"}
+    env = {**REAL, "DATABASE_URL": f"sqlite:///{path}"}
     probe = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='archive.settings'; django.setup();"
         "from django.db import connection; c = connection.cursor();"

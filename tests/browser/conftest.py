@@ -104,8 +104,20 @@ def page(browser, archive_server):
 
 
 @pytest.fixture
-def editor_page(browser, archive_server):
-    context = browser.new_context(base_url=archive_server, accept_downloads=True)
+def audit_page(browser, archive_server):
+    """A page on which axe-core can be injected: the archive's CSP rightly refuses scripts it did not serve,
+    so the audit context bypasses it (the journeys run with the CSP in force)."""
+    context = browser.new_context(base_url=archive_server, bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def editor_page(browser, archive_server, request):
+    # Audits inject axe-core, which the CSP would refuse; journeys keep the CSP in force.
+    audit = "audit" in request.keywords
+    context = browser.new_context(base_url=archive_server, accept_downloads=True, bypass_csp=audit)
     page = context.new_page()
     page.goto("/admin/login/")
     page.get_by_label("Username").fill(EDITOR[0])
