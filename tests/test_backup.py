@@ -1,0 +1,98 @@
+"""make backup / restore, end to end: a restored archive serves the very same pages, on SQLite and PostgreSQL."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PAGES = [
+    "/",
+    "/articles/",
+    "/articles/?q=trust&publisher=localgov",
+    "/articles/sandwells-childrens-services-to-be-transferred-to-a-trust/",
+    "/statements/?format=json",
+    "/people/simon-hackett/",
+    "/authorities/sandwell/",
+    "/inspections/?format=json",
+]
+RENDER = (
+    "import django, os, sys, hashlib; os.environ['DJANGO_SETTINGS_MODULE'] = 'archive.settings'; django.setup();"
+    "from django.test import Client; c = Client(HTTP_HOST='localhost');"
+    "[print(url, r.status_code, hashlib.sha256(r.content).hexdigest()) for url in sys.argv[1:] for r in [c.get(url)]]"
+)
+
+
+def environment(database_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return env | {"DJANGO_DEBUG": "1", "DATABASE_URL": database_url}
+
+
+def manage(database_url, *args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "manage.py", *map(str, args)],
+        cwd=settings.BASE_DIR,
+        env=environment(database_url),
+        capture_output=True,
+        text=True,
+        check=True,
+        **kwargs,
+    )
+
+
+def render(database_url) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", RENDER, *PAGES],
+        cwd=settings.BASE_DIR,
+        env=environment(database_url),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def round_trip(original_url, restored_url, backup_path):
+    manage(original_url, "migrate", "--noinput")
+    manage(original_url, "load_archive")
+    before = render(original_url)
+    assert before.count(" 200 ") == len(PAGES)
+    manage(original_url, "backup_archive", backup_path)
+    manage(restored_url, "restore_archive", backup_path, "--yes")
+    assert render(restored_url) == before
+
+
+def test_sqlite_backup_restores_to_identical_pages(tmp_path):
+    original = f"sqlite:///{tmp_path / 'original.sqlite3'}"
+    restored = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    round_trip(original, restored, tmp_path / "backup.sqlite3")
+
+
+def test_postgresql_backup_restores_to_identical_pages(tmp_path):
+    import psycopg
+
+    server = "postgresql://postgres@127.0.0.1:5432"
+    names = ["archive_backup_original", "archive_backup_restored"]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        for name in names:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+    try:
+        round_trip(f"{server}/{names[0]}", f"{server}/{names[1]}", tmp_path / "backup.dump")
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            for name in names:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_a_backup_never_overwrites_a_file(tmp_path):
+    target = tmp_path / "exists.sqlite3"
+    target.write_text("keep me")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "backup_archive", str(target)],
+        cwd=settings.BASE_DIR,
+        env=environment(f"sqlite:///{tmp_path / 'db.sqlite3'}"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "exists" in result.stderr
+    assert target.read_text() == "keep me"
