@@ -73,9 +73,9 @@ def capture(pages_file: str, out_file: str) -> None:
 
 
 def export(count: int, out_dir: str) -> None:
-    from django.core import serializers
     from django.db.models import Prefetch
 
+    from archive.fixtures import fixture_text
     from articles.models import Article, Publisher
     from people.models import Person, Statement
 
@@ -99,20 +99,13 @@ def export(count: int, out_dir: str) -> None:
         person_ids.update(statement.speaker_id for statement in statements)
         person_ids.update(person.pk for person in article.authors.all())
         person_ids.update(person.pk for person in article.people_mentioned.all())
-        text = serializers.serialize(
-            "json",
-            [article, *statements],
-            indent=2,
-            use_natural_foreign_keys=True,
-            use_natural_primary_keys=True,
-        )
+        # The archive's own fixture format: no versions, timestamps or generated columns.
+        text = fixture_text([article, *statements])
         (out / "articles" / f"{number:05d}-{article.slug}.json").write_text(text, encoding="utf-8")
     # Referenced objects go in one file that is loaded (untimed) before the articles. The
     # inspections articles link to are the real ones every archive loads from fixtures/.
     referenced = [*Publisher.objects.filter(pk__in=publisher_ids), *Person.objects.filter(pk__in=person_ids)]
-    text = serializers.serialize(
-        "json", referenced, indent=2, use_natural_foreign_keys=True, use_natural_primary_keys=True
-    )
+    text = fixture_text(referenced)
     (out / "referenced.json").write_text(text, encoding="utf-8")
     statements = sum(len(article.statements.all()) for article in articles)
     summary = {"articles": len(articles), "statements": statements, "referenced": len(referenced)}

@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -84,19 +85,25 @@ def prepare(args) -> str:
             if not exists:
                 admin.execute(f'CREATE DATABASE "{name}"')
         with psycopg.connect(args.postgres) as connection:
-            filled = connection.execute(
-                "SELECT to_regclass('articles_article') IS NOT NULL AND EXISTS (SELECT 1 FROM articles_article "
-                "WHERE slug LIKE 'synthetic-%%')"
-            ).fetchone()[0]
+            filled = (
+                connection.execute("SELECT to_regclass('articles_article') IS NOT NULL").fetchone()[0]
+                and (
+                    connection.execute(
+                        "SELECT EXISTS (SELECT 1 FROM articles_article WHERE slug LIKE 'synthetic-%%')"
+                    ).fetchone()[0]
+                )
+            )
         if not filled:
             log(f"Generating {args.articles:,} articles into {name}")
-            manage(args.postgres, "generate_archive", "--articles", args.articles, "--database-url", args.postgres)
+            # Started from the default (development) settings: generate_archive refuses to fill the database
+            # the app itself is configured with, and writes only into the one it is given.
+            manage("", "generate_archive", "--articles", args.articles, "--database-url", args.postgres)
         manage(args.postgres, "migrate", "--noinput")
         return args.postgres
     database = BENCH / f"archive-loadtest-{args.articles}.sqlite3"
     if not database.exists():
         log(f"Generating {args.articles:,} articles into {database.relative_to(ROOT)}")
-        manage(f"sqlite:///{database}", "generate_archive", "--articles", args.articles, "--output", database)
+        manage("", "generate_archive", "--articles", args.articles, "--output", database)
     url = f"sqlite:///{database}"
     manage(url, "migrate", "--noinput")
     return url
@@ -325,6 +332,7 @@ def kill_workers(server: Gunicorn, seconds: float) -> list[float]:
 
 def interrupted_load(database_url: str) -> dict:
     out = RESULTS / "loadtest-fixtures"
+    shutil.rmtree(out, ignore_errors=True)
     if not (out / "articles").exists():
         subprocess.run(
             [PYTHON, str(BENCH / "django_tasks.py"), "export", "300", str(out)],
@@ -358,12 +366,16 @@ def interrupted_load(database_url: str) -> dict:
         env=app_env(database_url) | {"DJANGO_DEBUG": "1"},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    time.sleep(3.0)
+    # Killed once it has been writing for a while: past start-up, well inside its transaction.
+    time.sleep(4.0)
     finished_first = loader.poll() is not None
     loader.kill()
-    loader.wait()
+    _, errors = loader.communicate()
+    if finished_first and loader.returncode != 0:
+        raise RuntimeError(f"The fixture load failed before it could be killed: {errors.strip()[-500:]}")
     after = subprocess.run(
         [PYTHON, "-c", counts], env=app_env(database_url), cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
@@ -440,6 +452,7 @@ def main():
             "fixture load killed: rows before / after",
             f"{' '.join(interrupted['before'])} / {' '.join(interrupted['after'])}",
         ),
+        ("the load was still running when killed", "no" if interrupted["load finished before the kill"] else "yes"),
         ("nothing of the killed load left", "yes" if interrupted["unchanged"] else "NO"),
         ("integrity check", interrupted["integrity"]),
     ]

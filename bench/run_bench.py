@@ -68,6 +68,8 @@ def app_env(database_url: str, *, debug: bool = False) -> dict:
         # Not a secret: the benchmark's servers only ever answer on the loopback.
         "DJANGO_SECRET_KEY": f"bench-{secrets.token_hex(16)}",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Plain HTTP on the loopback, as behind a TLS-terminating proxy: no redirect to HTTPS.
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": database_url,
     }
 
