@@ -6,7 +6,7 @@ PORT ?= 8000
 # Local development runs with DEBUG on; production sets DJANGO_DEBUG=0 and a real secret.
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run serve backup restore loadtest test test-postgres ofsted-fixture bench bench-postgres lint migrations-check setup setup-dev load clean
+.PHONY: run serve backup restore loadtest eval-import test test-postgres ofsted-fixture bench bench-postgres lint migrations-check setup setup-dev load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ restore: setup
 # Load and faults on loopback (gunicorn, 2 workers, the 5k synthetic archive); prints a table. LOADTEST_ARGS="--postgres URL".
 loadtest: setup
 	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+
+# How well import_article reads the seed pages, against their hand-curated fixtures.
+eval-import: setup
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(DEV_ENV) $(BIN)/python manage.py load_archive --verbosity 0 > /dev/null
+	$(DEV_ENV) $(BIN)/python manage.py eval_import
 
 lint: setup-dev
 	$(BIN)/ruff check .

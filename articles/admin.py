@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.urls import path
 
 from archive.admin import EditorAdmin, VersionedInline
 from articles.data_quality import ArticlesWithoutInspections, StaleDrafts
+from articles.import_admin import import_view
 from articles.models import Article, ArticleStatus, Inspection, InspectionJudgement, LocalAuthority, Publisher
 from people.models import Statement
 
@@ -84,6 +86,10 @@ class ArticleAdmin(EditorAdmin):
         ("Record", {"fields": ["created_at", "updated_at", "version"], "classes": ["collapse"]}),
     ]
     recovered_with = ((Statement, "article_id"),)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request: import_view(self, request))
+        return [path("import/", view, name="articles_article_import"), *super().get_urls()]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = [*super().get_readonly_fields(request, obj), "version"]

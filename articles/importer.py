@@ -1,0 +1,579 @@
+"""From a scraped page to a draft article: the text, its quotes and who said them.
+
+General rules, not per-site ones:
+
+- A page is split into blocks (runs of non-blank lines). The article body is the
+  longest run of *prose* blocks (sentences ending in punctuation, or quotations)
+  after the headline; it ends at page furniture: short, link-like or repeated
+  lines, sign-up and job-advert boxes, and teasers of other stories (a title-like
+  line followed by prose that shares little vocabulary with the article).
+- The headline is the title-like line nearest the start of the body; a dateline
+  ("29 January 2018", "Tuesday 2 December 2025", "January 2018") gives the date at
+  the precision it states, and a name beside it (or "By …") the byline.
+- A direct quote is text between quotation marks (‘…’, “…”, "…") of at least a few
+  words; a quotation left open at the end of a paragraph continues in the next
+  paragraph that opens with a quotation mark, as British newspapers print it. It
+  is attributed by a speech verb in its paragraph ("…,’ he said", "said Ms Smith",
+  "Name, role, said:"), by a name, surname or role printed there, or by a pronoun
+  or continuation carried over from the previous quote.
+- Speakers are matched to people already in the archive by full name, by surname
+  with an honorific, or by a role they held as printed; anyone else is proposed as
+  a new person.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.utils.text import slugify
+
+from archive.dates import PartialDate
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day,?"
+DAY_MONTH_YEAR = re.compile(
+    rf"\b(?:{WEEKDAY}\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTH})\.?,?\s+((?:19|20)\d\d)\b", re.I
+)
+MONTH_DAY_YEAR = re.compile(rf"\b({MONTH})\.?\s+(\d{{1,2}}),\s+((?:19|20)\d\d)\b", re.I)
+MONTH_YEAR = re.compile(rf"\b({MONTH})\.?\s+((?:19|20)\d\d)\b", re.I)
+ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+
+SPEECH_VERBS = (
+    "said|says|say|added|adds|explained|explains|commented|comments|stated|states|told|tells|warned|warns|"
+    "continued|continues|noted|notes|described|describes|emphasised|emphasized|insisted|insists|argued|argues|"
+    "acknowledged|acknowledges|admitted|admits|responded|responds|welcomed|welcomes|concluded|concludes|"
+    "praised|praises|remarked|remarks|announced|announces|confirmed|confirms|urged|urges|found|finds|"
+    "reported|reports|concluded|highlighted|highlights|recognised|recognises|called|calls"
+)
+HONORIFICS = r"(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Rt Hon|the Right Honourable)"
+PRONOUNS = {"he", "she", "they"}
+OPEN_QUOTES, CLOSE_QUOTES = "‘“\"'", "’”\"'"
+FURNITURE_WORDS = re.compile(
+    r"\b(sign up|subscribe|newsletter|cookie|advert|recruiter|recuriter|apply now|read more|related|share this|"
+    r"follow us|copyright|all rights reserved|privacy|terms and conditions|jobs?\b|salary|per annum|pro rata|"
+    r"click here|back to top|skip to|menu|search|log ?in|image|photo|getty|caption)\b",
+    re.I,
+)
+
+
+class ImportError_(ValueError):
+    """A page that cannot be imported, with the reason."""
+
+
+@dataclass
+class Quote:
+    words: str
+    paragraph: int
+    kind: str = "direct"
+    speaker_name: str = ""
+    speaker_slug: str = ""
+    role_as_printed: str = ""
+    how: str = ""  # how the speaker was found, for review
+
+
+@dataclass
+class ImportedArticle:
+    headline: str = ""
+    byline: str = ""
+    published_on: PartialDate | None = None
+    date_stated: bool = False
+    paragraphs: list[str] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    furniture: list[str] = field(default_factory=list)
+    new_people: dict[str, str] = field(default_factory=dict)  # slug → name
+    inspections: list[str] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+# --- reading the page ---------------------------------------------------------------------------------
+
+
+def decode(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise ImportError_(f"{name} is empty")
+    if b"\x00" in data[:4096]:
+        raise ImportError_(f"{name} is a binary file, not page text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    controls = sum(1 for char in text if unicodedata.category(char) == "Cc" and char not in "\r\n\t")
+    if controls > len(text) / 100:
+        raise ImportError_(f"{name} looks binary ({controls} control characters), not page text")
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def blocks_of(text: str) -> list[str]:
+    blocks, current = [], []
+    for line in text.split("\n"):
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            blocks.append(" ".join(current))
+            current = []
+    if current:
+        blocks.append(" ".join(current))
+    return blocks
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def is_prose(block: str) -> bool:
+    """A sentence or a quotation: what articles are made of."""
+    stripped = block.strip()
+    if word_count(stripped) < 4:
+        return False
+    if stripped.endswith("?") and word_count(stripped) <= 12 and stripped[0] not in OPEN_QUOTES:
+        return False  # a question standing alone is a title (often another story's)
+    # A closing quotation mark ends a sentence only after its own punctuation: "… she said 'no'" is a title.
+    ends_like_sentence = (
+        stripped[-1] in ".!?:…"
+        or (stripped[-1] in "’”\"'" and len(stripped) > 1 and stripped[-2] in ".!?,…")
+        or stripped.endswith(".)")
+    )
+    starts_with_quote = stripped[0] in OPEN_QUOTES
+    return ends_like_sentence or starts_with_quote
+
+
+def is_title_like(block: str) -> bool:
+    stripped = block.strip()
+    words = word_count(stripped)
+    return 2 <= words <= 25 and stripped[-1] not in ".:;," and len(stripped) <= 200
+
+
+def looks_like_furniture(block: str, repeated: Counter) -> bool:
+    stripped = block.strip()
+    words = word_count(stripped)
+    if repeated[stripped.lower()] > 1:
+        return True
+    if words <= 4 and not stripped.endswith((".", "’", "”", '"')):
+        return True
+    if FURNITURE_WORDS.search(stripped) and words < 25:
+        return True
+    return bool(re.search(r"£\s?\d|\d{2},\d{3}", stripped)) and words < 30
+
+
+def vocabulary(text: str) -> set[str]:
+    return {word for word in re.findall(r"[a-z]{4,}", text.lower())} - STOPWORDS
+
+
+STOPWORDS = set(
+    [
+        "that",
+        "this",
+        "with",
+        "from",
+        "have",
+        "will",
+        "were",
+        "been",
+        "their",
+        "which",
+        "there",
+        "would",
+        "about",
+        "into",
+        "also",
+        "more",
+        "than",
+        "what",
+        "when",
+        "they",
+        "them",
+        "said",
+        "says",
+        "over",
+        "after",
+        "before",
+        "being",
+        "other",
+        "such",
+        "some",
+        "only",
+        "very",
+        "most",
+        "much",
+        "many",
+        "could",
+        "should",
+        "these",
+        "those",
+        "while",
+        "where",
+        "under",
+        "first",
+        "last",
+        "year",
+        "years",
+        "time",
+        "made",
+        "make",
+        "just",
+        "like",
+        "well",
+        "because",
+        "does",
+        "done",
+    ]
+)
+
+
+def month_number(name: str) -> int:
+    return MONTHS[name.lower().rstrip(".")[:3]]
+
+
+def find_date(text: str) -> tuple[PartialDate | None, str]:
+    """The first date a text states, at the precision it states it, and the words that state it."""
+    stated_a_day = False
+    for pattern, order in ((DAY_MONTH_YEAR, "dmy"), (MONTH_DAY_YEAR, "mdy")):
+        for match in pattern.finditer(text):
+            stated_a_day = True
+            day, month, year = match.groups() if order == "dmy" else (match.group(2), match.group(1), match.group(3))
+            try:
+                return PartialDate(int(year), month_number(month), int(day)), match.group(0)
+            except (KeyError, ValueError):
+                continue
+    for match in ISO_DATE.finditer(text):
+        try:
+            return PartialDate(int(match.group(1)), int(match.group(2)), int(match.group(3))), match.group(0)
+        except ValueError:
+            continue
+    match = MONTH_YEAR.search(text)
+    if match and not stated_a_day:  # "30 February 2020" is no date, not February 2020
+        return PartialDate(int(match.group(2)), month_number(match.group(1))), match.group(0)
+    return None, ""
+
+
+# --- the article ----------------------------------------------------------------------------------------
+
+
+def extract(text: str) -> ImportedArticle:
+    blocks = blocks_of(text)
+    repeated = Counter(block.lower() for block in blocks)
+    prose = [is_prose(block) and not looks_like_furniture(block, repeated) for block in blocks]
+    # The body: the longest run of prose. A single block that is not prose (a caption, an image credit)
+    # may sit inside the run when the prose after it carries on the article's subject.
+    runs, start, gap = [], None, None
+    for index, flag in enumerate([*prose, False]):
+        if flag:
+            if start is None:
+                start = index
+            gap = None
+            continue
+        if start is None:
+            continue
+        if gap is None and index + 1 < len(prose) and prose[index + 1]:
+            before = vocabulary(" ".join(blocks[start:index]))
+            if len(vocabulary(blocks[index + 1]) & before) / max(1, len(vocabulary(blocks[index + 1]))) >= 0.15:
+                gap = index
+                continue
+        runs.append((start, gap if gap is not None and gap == index - 1 else index))
+        start, gap = None, None
+    best = (0, 0, 0)
+    for first_index, end_index in runs:
+        length = sum(word_count(block) for block in blocks[first_index:end_index] if is_prose(block))
+        if length > best[0]:
+            best = (length, first_index, end_index)
+    if best[0] < 40:
+        raise ImportError_("no recognisable article: no run of sentences long enough to be one")
+    _, first, last = best
+    body = [block for index, block in enumerate(blocks[first:last], first) if prose[index]]
+    kept = body
+    article = ImportedArticle(paragraphs=kept, furniture=[b for b in blocks if b not in kept])
+    # The headline: the nearest title-like block before the body (not a dateline or furniture).
+    for block in reversed(blocks[:first]):
+        date, _ = find_date(block)
+        furniture = repeated[block.lower()] > 1 or FURNITURE_WORDS.search(block)
+        if is_title_like(block) and not (date and word_count(block) <= 8) and not furniture:
+            article.headline = block
+            break
+    # The date and byline: a dateline near the top.
+    for block in blocks[: first + 1]:
+        date, matched = find_date(block)
+        if date and word_count(block) <= 14:
+            article.published_on, article.date_stated = date, True
+            name = block.replace(matched, "").strip(" ,|-–—")
+            name = re.sub(r"^(by|written by)\s+", "", name, flags=re.I)
+            name = re.sub(
+                r"^(published|updated|last updated|posted|date|first published)\s*:?\s*$", "", name, flags=re.I
+            )
+            if name and 1 <= word_count(name) <= 5 and name[0].isupper() and not find_date(name)[0]:
+                article.byline = name
+            break
+    else:
+        for block in blocks[:first]:
+            match = re.match(r"^by\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3})$", block.strip())
+            if match:
+                article.byline = match.group(1)
+                break
+    return article
+
+
+# --- quotes and speakers ---------------------------------------------------------------------------------
+
+
+QUOTE_SPAN = re.compile(r"(?<![\w])([‘“\"])(.+?)([’”\"])(?![\w])")
+
+
+def quoted_spans(paragraph: str) -> list[tuple[int, int, str]]:
+    """(start, end, words) of each quotation in a paragraph, the marks excluded; a quotation left open runs on."""
+    spans = []
+    index = 0
+    while index < len(paragraph):
+        char = paragraph[index]
+        # Straight single quotes serve as quotation marks in plain-text pages; an apostrophe is told
+        # apart by the letter after it ("council's") or before it ("'tis" is rare enough to ignore).
+        if char in "‘“\"'" and (index == 0 or not paragraph[index - 1].isalnum()):
+            closer = {"‘": "’", "“": "”", '"': '"', "'": "'"}[char]
+            end = index + 1
+            while True:
+                end = paragraph.find(closer, end)
+                if end == -1:
+                    break
+                following = paragraph[end + 1 : end + 2]
+                if not following.isalnum():
+                    break
+                end += 1  # an apostrophe inside a word (it’s, children’s)
+            if end == -1:
+                spans.append((index + 1, len(paragraph), paragraph[index + 1 :].strip()))
+                break
+            words = paragraph[index + 1 : end].strip()
+            spans.append((index + 1, end, words))
+            index = end + 1
+            continue
+        index += 1
+    return spans
+
+
+@dataclass
+class KnownPerson:
+    slug: str
+    name: str
+    surname: str
+    roles: list[str]
+    kind: str
+
+
+def attribution(paragraph: str, spans) -> str:
+    """The text of the paragraph outside its quotations: where the speaker is named."""
+    outside, position = [], 0
+    for start, end, _ in spans:
+        outside.append(paragraph[position : max(position, start - 1)])
+        position = end + 1
+    outside.append(paragraph[position:])
+    return " ".join(outside)
+
+
+def named_in(text: str, people: list[KnownPerson]) -> list[tuple]:
+    """(start, end, person, as printed, how) for every person a text names, in text order."""
+    lowered = text.lower()
+    candidates = []
+    for person in people:
+        if person.name:
+            for match in re.finditer(rf"\b{re.escape(person.name.lower())}\b", lowered):
+                candidates.append((match.start(), match.end(), person, person.name, "name"))
+        if person.kind == "individual" and person.surname:
+            for match in re.finditer(rf"\b{HONORIFICS}\.?\s+{re.escape(person.surname)}\b", text):
+                candidates.append((match.start(), match.end(), person, match.group(0), "surname"))
+        for role in person.roles:
+            if len(role) > 12:
+                for match in re.finditer(re.escape(role.lower()), lowered):
+                    candidates.append((match.start(), match.end(), person, role, "role"))
+    # A longer name wins over one inside it ("Sandwell Children's Trust" over "Sandwell").
+    candidates = [
+        c
+        for c in candidates
+        if not any(o[0] <= c[0] and c[1] <= o[1] and (o[1] - o[0]) > (c[1] - c[0]) for o in candidates)
+    ]
+    return sorted(candidates, key=lambda candidate: candidate[0])
+
+
+def find_speaker(text: str, people: list[KnownPerson]) -> tuple[KnownPerson | None, str, str]:
+    """The person a text names as speaking: (person, name as printed, how).
+
+    Every person named (by full name, by honorific and surname, or by a role they held) is a
+    candidate; the one nearest a speech verb is the speaker ("Ofsted found …, the council said"
+    gives the council for the words beside "said").
+    """
+    candidates = named_in(text, people)
+    if not candidates:
+        return None, "", ""
+    verbs = [match.start() for match in re.finditer(rf"\b(?:{SPEECH_VERBS})\b", text, re.I)]
+    if verbs:
+
+        def distance(candidate):
+            return min(min(abs(candidate[0] - verb), abs(candidate[1] - verb)) for verb in verbs)
+
+        chosen = min(candidates, key=distance)
+    else:
+        chosen = min(candidates, key=lambda candidate: candidate[0])
+    return chosen[2], chosen[3], chosen[4]
+
+
+NAME = rf"(?:{HONORIFICS}\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,3}}"
+NAMED_SPEAKER = re.compile(
+    rf"(?:(?:{SPEECH_VERBS})\s+({NAME}))"
+    rf"|(?:({NAME})(?:,\s*([^,]{{3,120}}),)?\s+(?:{SPEECH_VERBS})\b)"
+)
+
+
+PROPER_NAME = re.compile(rf"^{NAME}$")
+NOT_NAMES = PRONOUNS | {"the", "a", "an", "it", "this", "that", "there", "we", "i", "you"}
+
+
+def named_speaker(text: str) -> tuple[str, str]:
+    """(name, role as printed) of the speaker a sentence introduces: "said Cllr A B", "A B, role, said",
+    "Role, A B, said:". Empty when it names nobody."""
+    match = NAMED_SPEAKER.search(text)
+    if not match:
+        return "", ""
+    name, role = (match.group(1) or match.group(2) or "").strip(), (match.group(3) or "").strip()
+    if role and PROPER_NAME.match(role) and len(role.split()) >= 2:
+        # "Director of Children's Services, Mark Ellery, said": the name is the part by the verb.
+        before = text[: match.start(3)].rstrip(" ,")
+        name, role = role, before.split(". ")[-1].strip()
+    if not name or name.split()[0].lower() in NOT_NAMES:
+        return "", role
+    bare = re.sub(rf"^{HONORIFICS}\s+", "", name)
+    if len(bare.split()) < 2 and bare == name:
+        return "", role  # one capitalised word ("Inspectors") is not a name
+    return name, role
+
+
+def speaker_of(text: str, people: list[KnownPerson], article: ImportedArticle) -> tuple[KnownPerson | None, str, str]:
+    """The speaker a text introduces, known or new: (person, role as printed, how)."""
+    person, printed, how = find_speaker(text, people)
+    name, role = named_speaker(text)
+    if name and (person is None or how == "role"):
+        # A name printed by the verb outranks a role someone else in the archive once held.
+        known = find_speaker(name, people)
+        if known[0] is not None and known[2] != "role":
+            return known[0], role, known[2]
+        bare = re.sub(rf"^{HONORIFICS}\s+", "", name)
+        slug = slugify(bare)
+        article.new_people.setdefault(slug, bare)
+        return (
+            KnownPerson(slug, bare, bare.split()[-1], [], "individual"),
+            role or (printed if how == "role" else ""),
+            "new person",
+        )
+    return person, role, how
+
+
+# Collective names for the inspectorate: "inspectors found …" is Ofsted speaking, when Ofsted is known.
+INSPECTORATE_WORDS = re.compile(r"\b(?:the\s+)?(?:inspectors|inspectorate|watchdog|regulator)\b", re.I)
+INSPECTORATE_NAMES = {"ofsted"}
+
+
+def attribute(article: ImportedArticle, people: list[KnownPerson]) -> None:
+    """Give each quotation its speaker, carrying speakers over paragraphs as a reader does."""
+    inspectorate = next((p for p in people if p.name.lower() in INSPECTORATE_NAMES), None)
+    last = {"individual": None, "organisation": None}  # the most recent speaker or person named, by kind
+    previous: KnownPerson | None = None  # who spoke the last quotation, or was just introduced
+    pending_role = ""  # the role printed where a speaker was introduced, for their quotations
+    carried_open = False
+
+    def remember(person: KnownPerson | None):
+        if person is not None:
+            last["individual" if person.kind == "individual" else "organisation"] = person
+
+    for number, paragraph in enumerate(article.paragraphs):
+        spans = [span for span in quoted_spans(paragraph) if word_count(span[2]) >= 2]
+        if not spans:
+            carried_open = False
+            # Everyone named is remembered (for "he said" later); whoever it names speaking ("Cllr Smith
+            # said:") is who the next quotation is by.
+            for candidate in named_in(paragraph, people):
+                remember(candidate[2])
+            if re.search(rf"\b(?:{SPEECH_VERBS})\b", paragraph, re.I):
+                speaker, introduced_role, _ = speaker_of(paragraph, people, article)
+                if speaker is not None:
+                    previous, pending_role = speaker, introduced_role
+                    remember(speaker)
+            continue
+        outside = attribution(paragraph, spans)
+        has_verb = re.search(rf"\b(?:{SPEECH_VERBS})\b", outside, re.I)
+        person, role, how = speaker_of(outside, people, article) if has_verb else (None, "", "")
+        if person is None and inspectorate is not None and has_verb and INSPECTORATE_WORDS.search(outside):
+            person, how = inspectorate, "inspectorate"
+        if person is None:
+            pronoun = re.search(
+                rf"\b(he|she|they|it)\s+(?:{SPEECH_VERBS})\b|\b(?:{SPEECH_VERBS})\s+(he|she|they|it)\b", outside, re.I
+            )
+            if pronoun:
+                word = (pronoun.group(1) or pronoun.group(2)).lower()
+                person = last["individual"] if word in {"he", "she"} else last["organisation"] or last["individual"]
+                how = "pronoun"
+            elif carried_open or not has_verb:
+                person = previous or last["individual"] or last["organisation"]
+                role = role or (pending_role if person is previous else "")
+                how = "carried over"
+        if person is None and role:
+            how = "role only"
+        for _start, _end, words in spans:
+            quote = Quote(words=words, paragraph=number, how=how, role_as_printed=role)
+            if person is not None:
+                quote.speaker_slug, quote.speaker_name = person.slug, person.name
+            article.quotes.append(quote)
+        if person is not None:
+            previous = person
+            remember(person)
+        carried_open = spans[-1][1] == len(paragraph)
+
+
+def propose_inspections(article: ImportedArticle, inspections) -> list[str]:
+    """Inspections of an authority the article names, graded as the article says, and reported before it."""
+    text = article.body.lower()
+    grades = {
+        "inadequate": "inadequate",
+        "requires improvement": "requires-improvement-to-be-good",
+        "good": "good",
+        "outstanding": "outstanding",
+    }
+    said = {value for word, value in grades.items() if re.search(rf"\b{word}\b", text)}
+    proposed = []
+    for inspection in inspections:
+        if inspection.authority.name.lower() not in text:
+            continue
+        if inspection.overall_judgement not in said:
+            continue
+        reported = inspection.published_on or inspection.started_on
+        if article.published_on and reported:
+            then, now = reported, article.published_on
+            gap = (now.year - then.year) * 12 + ((now.month or 6) - (then.month or 6))
+            if not 0 <= gap <= 3:
+                continue
+        proposed.append(inspection.slug)
+    return proposed

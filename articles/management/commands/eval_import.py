@@ -1,0 +1,98 @@
+"""How well import_article does on pages whose fixtures were curated by hand: `make eval-import`.
+
+For each page in fixtures/sources/ whose address matches a curated article: furniture paragraphs kept in
+the body, body paragraphs lost, direct quotes found, and quotes attributed to the right speaker.
+"""
+
+import json
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from articles.importing import import_page
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def curated_articles() -> dict[str, tuple[dict, list[dict]]]:
+    """source address → (article fields, statement fields), from fixtures/articles/."""
+    found = {}
+    for path in sorted((Path(settings.BASE_DIR) / "fixtures" / "articles").glob("*.json")):
+        objects = json.loads(path.read_text(encoding="utf-8"))
+        article = next(o["fields"] for o in objects if o["model"] == "articles.article")
+        statements = [o["fields"] for o in objects if o["model"] == "people.statement"]
+        found[article["source_url"]] = (article, statements)
+    return found
+
+
+def seed_pages() -> list[tuple[Path, str]]:
+    """(raw page, its address) from the sources table."""
+    root = Path(settings.BASE_DIR) / "fixtures" / "sources"
+    pages = []
+    for line in (root / "SOURCES.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) > 2 and cells[0].endswith(".txt") and (root / cells[0]).exists():
+            pages.append((root / cells[0], cells[2]))
+    return pages
+
+
+def evaluate(page: Path, curated_article: dict, curated_statements: list[dict], publisher: str) -> dict:
+    result = import_page(page.read_bytes(), page.name, publisher=publisher)
+    got = [normalise(p) for p in result.article.paragraphs]
+    want = [normalise(p) for p in curated_article["body"].split("\n\n") if p.strip()]
+    direct = [s for s in curated_statements if s["kind"] == "direct"]
+    found = attributed = 0
+    for statement in direct:
+        words = normalise(statement["words"])
+        match = next(
+            (q for q in result.article.quotes if words in normalise(q.words) or normalise(q.words) in words), None
+        )
+        if match:
+            found += 1
+            attributed += match.speaker_slug == statement["speaker"][0]
+    return {
+        "page": page.name,
+        "furniture kept": sum(1 for p in got if p not in want),
+        "body lost": sum(1 for p in want if p not in got),
+        "body paragraphs": len(want),
+        "quotes": len(direct),
+        "found": found,
+        "attributed": attributed,
+        "headline": normalise(result.article.headline) == normalise(curated_article["headline"]),
+    }
+
+
+def evaluate_seeds() -> list[dict]:
+    curated = curated_articles()
+    rows = []
+    for page, address in seed_pages():
+        if address in curated:
+            article, statements = curated[address]
+            rows.append(evaluate(page, article, statements, article["publisher"][0]))
+    return rows
+
+
+class Command(BaseCommand):
+    help = "Measure import_article against the hand-curated seed articles and print the figures."
+
+    def handle(self, **options):
+        rows = evaluate_seeds()
+        self.stdout.write("| page | furniture kept | body lost | quotes found | attributed right | headline |")
+        self.stdout.write("|---|---|---|---|---|---|")
+        for row in rows:
+            self.stdout.write(
+                f"| {row['page']} | {row['furniture kept']} | {row['body lost']} of {row['body paragraphs']} | "
+                f"{row['found']} of {row['quotes']} | {row['attributed']} of {row['found']} | "
+                f"{'yes' if row['headline'] else 'no'} |"
+            )
+        keys = ("furniture kept", "body lost", "quotes", "found", "attributed", "body paragraphs")
+        total = {key: sum(row[key] for row in rows) for key in keys}
+        share = total["attributed"] / total["found"] if total["found"] else 0
+        self.stdout.write(
+            f"| all | {total['furniture kept']} | {total['body lost']} of {total['body paragraphs']} | "
+            f"{total['found']} of {total['quotes']} | {total['attributed']} of {total['found']} ({share:.0%}) | |"
+        )

@@ -1,0 +1,193 @@
+"""import_article: from scraped page text to a draft fixture that load_archive accepts."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from articles.importer import ImportError_, blocks_of, decode, extract, find_date, quoted_spans
+from articles.importing import import_page
+from articles.management.commands.eval_import import evaluate_seeds
+from articles.models import Article, ArticleStatus
+from people.models import Person, Statement
+
+pytestmark = pytest.mark.django_db
+
+PAGES = Path(__file__).parent / "import_pages"
+
+
+def imported(name, **options):
+    return import_page((PAGES / name).read_bytes(), name, publisher=options.pop("publisher", "localgov"), **options)
+
+
+def test_a_news_page_loses_its_furniture_and_keeps_its_article():
+    result = imported("news_site.txt")
+    article = result.article
+    assert article.headline == "Northbridge children's services improve to 'good', says Ofsted"
+    assert article.byline == "Priya Natarajan"
+    assert article.published_on.isoformat() == "2024-03-14" and article.date_stated
+    assert article.paragraphs[0].startswith("Children's services in Northbridge have been rated good")
+    assert article.paragraphs[-1].startswith('"Our members have worked flat out')
+    body = article.body
+    for furniture in ("Share this article", "Sign up", "Senior Social Worker", "record vacancies", "Related stories"):
+        assert furniture not in body
+
+
+def test_quotes_are_attributed_by_name_continuation_and_new_people():
+    article = imported("news_site.txt").article
+    by_words = {quote.words: quote for quote in article.quotes}
+    first = by_words["This is a proud day for everyone who works with children in Northbridge,"]
+    assert first.speaker_name == "Dana Whitfield"
+    assert first.role_as_printed == "" or "cabinet member" in first.role_as_printed
+    follow_on = by_words[
+        "We have never lost sight of the fact that behind every case is a child who deserves the very best from us."
+    ]
+    assert follow_on.speaker_name == "Dana Whitfield"  # the next paragraph, no verb: the same speaker
+    union = [quote for quote in article.quotes if quote.speaker_name == "Tom Okafor"]
+    assert len(union) == 2
+    assert {"dana-whitfield", "tom-okafor"} <= set(article.new_people)
+
+
+def test_a_press_release_with_speakers_introduced_before_their_quotes():
+    result = imported("council_press_office.txt", publisher="sandwell-council")
+    article = result.article
+    assert article.headline == "Westvale celebrates Ofsted judgement"
+    assert article.published_on.isoformat() == "2023-10-03"
+    assert article.byline == ""
+    assert "Notes to editors" not in article.body and "Cookie" not in article.body
+    speakers = [(quote.words[:20], quote.speaker_name) for quote in article.quotes]
+    assert ("I want to thank ever", "Amira Haddad") in speakers
+    assert ("There is more to do,", "Amira Haddad") in speakers  # carried to the next quoted paragraph
+    assert ("We know where we nee", "Mark Ellery") in speakers
+    assert ("well supported to fi", "Ofsted") in speakers  # "Inspectors said" is the inspectorate
+
+
+def test_the_output_is_a_draft_that_load_archive_accepts(tmp_path):
+    result = imported("news_site.txt")
+    for quote in result.article.quotes:
+        assert quote.words in result.article.body  # word for word
+    path = tmp_path / "draft.json"
+    path.write_text(json.dumps(result.fixture), encoding="utf-8")
+    call_command("load_archive", str(path), stdout=io.StringIO())
+    article = Article.objects.get(
+        slug=result.fixture[-1 - len([o for o in result.fixture if o["model"] == "people.statement"])]["fields"]["slug"]
+    )
+    assert article.status == ArticleStatus.DRAFT
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+    assert Statement.objects.filter(article=article).count() == 4
+    assert Person.objects.filter(slug="tom-okafor").exists()
+
+
+def test_a_page_without_a_date_gets_none_unless_given():
+    text = (PAGES / "council_press_office.txt").read_text().replace("Published: 3 October 2023\n", "")
+    result = import_page(text.encode(), "undated.txt", publisher="localgov")
+    assert result.article.published_on is None
+    given = import_page(text.encode(), "undated.txt", publisher="localgov", date="2023-10")
+    fields = given.fixture[-1 - sum(o["model"] == "people.statement" for o in given.fixture)]["fields"]
+    assert fields["published_on"] == "2023-10" and fields["published_on_inferred"] is True
+
+
+def test_dates_keep_their_precision():
+    assert find_date("Tuesday 2 December 2025")[0].isoformat() == "2025-12-02"
+    assert find_date("Posted in January 2018")[0].isoformat() == "2018-01"
+    assert find_date("March 5, 2021")[0].isoformat() == "2021-03-05"
+    assert find_date("30 February 2020")[0] is None
+
+
+def test_apostrophes_do_not_break_quotes():
+    spans = quoted_spans("‘It’s the children’s turn now,’ she said, and ‘we’re ready’.")
+    assert [words for _, _, words in spans] == ["It’s the children’s turn now,", "we’re ready"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "is empty"),
+        (b"   \n\n ", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"Home\nNews\nSport\nContact us\n", "no recognisable article"),
+    ],
+)
+def test_pages_that_cannot_be_imported_say_why(data, message):
+    with pytest.raises(ImportError_, match=message):
+        extract(decode(data, "page.txt"))
+
+
+def test_the_command_refuses_an_unknown_publisher_and_writes_a_file(tmp_path):
+    with pytest.raises(CommandError, match="Unknown publisher “nobody”"):
+        call_command("import_article", str(PAGES / "news_site.txt"), "--publisher", "nobody", stdout=io.StringIO())
+    out = tmp_path / "out.json"
+    call_command(
+        "import_article",
+        str(PAGES / "news_site.txt"),
+        "--publisher",
+        "localgov",
+        "--out",
+        str(out),
+        stdout=io.StringIO(),
+    )
+    assert json.loads(out.read_text())[-1]["model"] == "people.statement"
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.raises(CommandError, match="empty.txt: empty.txt is empty"):
+        call_command("import_article", str(empty), "--publisher", "localgov", stdout=io.StringIO())
+
+
+def test_accuracy_on_the_seed_pages_against_the_curated_fixtures():
+    rows = evaluate_seeds()
+    assert len(rows) == 5
+    assert sum(row["furniture kept"] for row in rows) == 0
+    found = sum(row["found"] for row in rows)
+    assert sum(row["body lost"] for row in rows) <= 1  # target 0: one link-like sentence is still dropped
+    assert found == sum(row["quotes"] for row in rows) == 26  # every direct quote found
+    assert sum(row["attributed"] for row in rows) / found >= 0.95
+
+
+def test_blocks_join_wrapped_lines():
+    assert blocks_of("one\ntwo\n\nthree") == ["one two", "three"]
+
+
+@pytest.fixture
+def contributor_client():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    user = get_user_model().objects.create_user("cont", "c@example.org", "a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Contributor"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_staff_review_a_pasted_page_and_save_it_as_a_draft(contributor_client):
+    url = "/admin/articles/article/import/"
+    assert contributor_client.get(url).status_code == 200
+    text = (PAGES / "council_press_office.txt").read_text()
+    form = {"publisher": "sandwell-council", "url": "https://example.org/news/westvale", "date": "", "page_text": text}
+    review = contributor_client.post(url, {**form, "preview": "1"})
+    page = review.content.decode()
+    assert review.status_code == 200 and "Westvale celebrates Ofsted judgement" in page
+    assert "Amira Haddad" in page and "Save as draft" in page and "Notes to editors" in page  # listed as left out
+    assert not Article.objects.filter(slug="westvale-celebrates-ofsted-judgement").exists()  # nothing saved yet
+    saved = contributor_client.post(url, {**form, "save": "1"})
+    article = Article.objects.get(slug="westvale-celebrates-ofsted-judgement")
+    assert saved.status_code == 302 and saved.url.endswith(f"/admin/articles/article/{article.pk}/change/")
+    assert article.status == ArticleStatus.DRAFT and article.source_url == "https://example.org/news/westvale"
+    assert article.statements.count() == 4  # the unattributed fragment ("requires improvement") is left out
+    assert article.history.first().history_change_reason == "Loaded from imported.json"
+
+
+def test_the_import_page_says_why_a_page_cannot_be_imported(contributor_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = "/admin/articles/article/import/"
+    empty = contributor_client.post(url, {"publisher": "localgov", "page_text": "  ", "preview": "1"})
+    assert "Paste the page" in empty.content.decode()
+    binary = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    response = contributor_client.post(url, {"publisher": "localgov", "page_file": binary, "preview": "1"})
+    assert "photo.png is a binary file" in response.content.decode()
+    nothing = contributor_client.post(url, {"publisher": "localgov", "page_text": "Home\nNews\nSport", "preview": "1"})
+    assert "no recognisable article" in nothing.content.decode()
