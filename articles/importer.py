@@ -333,6 +333,13 @@ def extract(text: str) -> ImportedArticle:
                 article.byline = name
             break
     else:
+        # A date the page labels as its own, after the article ("Published: 2 December 2025").
+        for block in blocks[last:]:
+            if re.match(r"^(published|posted|first published|date)\b", block, re.I) and word_count(block) <= 10:
+                date, _ = find_date(block)
+                if date:
+                    article.published_on, article.date_stated = date, True
+                    break
         for block in blocks[:first]:
             match = re.match(r"^by\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3})$", block.strip())
             if match:
@@ -553,27 +560,46 @@ def attribute(article: ImportedArticle, people: list[KnownPerson]) -> None:
         carried_open = spans[-1][1] == len(paragraph)
 
 
-def propose_inspections(article: ImportedArticle, inspections) -> list[str]:
-    """Inspections of an authority the article names, graded as the article says, and reported before it."""
-    text = article.body.lower()
-    grades = {
-        "inadequate": "inadequate",
-        "requires improvement": "requires-improvement-to-be-good",
-        "good": "good",
-        "outstanding": "outstanding",
+GRADE_WORDS = re.compile(r"\b(requires improvement(?: to be good)?|inadequate|outstanding|good)\b", re.I)
+# A grade counts when a judging word comes shortly before it: "rated the services inadequate",
+# "a judgement of 'good'", not "good practice" on its own.
+JUDGING = re.compile(r"\b(rated|rating|judged|judgement|judgment|graded|grade|found to be|remains?|remained)\b", re.I)
+GRADES = {
+    "inadequate": "inadequate",
+    "requires improvement": "requires-improvement-to-be-good",
+    "requires improvement to be good": "requires-improvement-to-be-good",
+    "good": "good",
+    "outstanding": "outstanding",
+}
+
+
+def propose_inspections(article: ImportedArticle, inspections, *, url: str = "") -> list[str]:
+    """The inspection an article reports: of an authority it names, graded as it says ("rated good"), and
+    the latest such one published up to three months before the article (or in the year its address names)."""
+    text = article.body
+    said = {
+        GRADES[match.group(1).lower()]
+        for match in GRADE_WORDS.finditer(text)
+        if JUDGING.search(text[max(0, match.start() - 60) : match.start()])
     }
-    said = {value for word, value in grades.items() if re.search(rf"\b{word}\b", text)}
-    proposed = []
+    if re.search(r"\bmonitoring visit", text, re.I):
+        said.add("")  # visits are not graded
+    if not said:
+        return []
+    year_hint = re.search(r"/((?:19|20)\d\d)/", url or "")
+    candidates = []
     for inspection in inspections:
-        if inspection.authority.name.lower() not in text:
-            continue
-        if inspection.overall_judgement not in said:
+        if inspection.authority.name.lower() not in text.lower() or inspection.overall_judgement not in said:
             continue
         reported = inspection.published_on or inspection.started_on
-        if article.published_on and reported:
-            then, now = reported, article.published_on
-            gap = (now.year - then.year) * 12 + ((now.month or 6) - (then.month or 6))
+        if reported is None:
+            continue
+        if article.published_on:
+            now = article.published_on
+            gap = (now.year - reported.year) * 12 + ((now.month or 12) - (reported.month or 1))
             if not 0 <= gap <= 3:
                 continue
-        proposed.append(inspection.slug)
-    return proposed
+        elif year_hint and reported.year not in (int(year_hint.group(1)), int(year_hint.group(1)) - 1):
+            continue
+        candidates.append((reported.isoformat(), inspection.slug))
+    return [max(candidates)[1]] if candidates else []

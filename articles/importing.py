@@ -60,7 +60,7 @@ def import_page(data: bytes, name: str, *, publisher: str, url: str = "", date: 
             raise ImportError_(f"--date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD") from error
         article.date_stated = False
     attribute(article, known_people())
-    article.inspections = propose_inspections(article, Inspection.objects.select_related("authority"))
+    article.inspections = propose_inspections(article, Inspection.objects.select_related("authority"), url=url)
     # Every proposed statement occurs word for word in the body (quotes are cut from it).
     article.quotes = [quote for quote in article.quotes if quote.words and quote.words in article.body]
     slug = slugify(article.headline)[:100] or slugify(name)[:100]

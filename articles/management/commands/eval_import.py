@@ -41,7 +41,7 @@ def seed_pages() -> list[tuple[Path, str]]:
 
 
 def evaluate(page: Path, curated_article: dict, curated_statements: list[dict], publisher: str) -> dict:
-    result = import_page(page.read_bytes(), page.name, publisher=publisher)
+    result = import_page(page.read_bytes(), page.name, publisher=publisher, url=curated_article["source_url"])
     got = [normalise(p) for p in result.article.paragraphs]
     want = [normalise(p) for p in curated_article["body"].split("\n\n") if p.strip()]
     direct = [s for s in curated_statements if s["kind"] == "direct"]
@@ -63,6 +63,7 @@ def evaluate(page: Path, curated_article: dict, curated_statements: list[dict], 
         "found": found,
         "attributed": attributed,
         "headline": normalise(result.article.headline) == normalise(curated_article["headline"]),
+        "inspections": result.article.inspections == [key[0] for key in curated_article["inspections"]],
     }
 
 
@@ -81,18 +82,22 @@ class Command(BaseCommand):
 
     def handle(self, **options):
         rows = evaluate_seeds()
-        self.stdout.write("| page | furniture kept | body lost | quotes found | attributed right | headline |")
-        self.stdout.write("|---|---|---|---|---|---|")
+        self.stdout.write(
+            "| page | furniture kept | body lost | quotes found | attributed right | headline | inspection |"
+        )
+        self.stdout.write("|---|---|---|---|---|---|---|")
         for row in rows:
             self.stdout.write(
                 f"| {row['page']} | {row['furniture kept']} | {row['body lost']} of {row['body paragraphs']} | "
                 f"{row['found']} of {row['quotes']} | {row['attributed']} of {row['found']} | "
-                f"{'yes' if row['headline'] else 'no'} |"
+                f"{'yes' if row['headline'] else 'no'} | {'yes' if row['inspections'] else 'no'} |"
             )
         keys = ("furniture kept", "body lost", "quotes", "found", "attributed", "body paragraphs")
         total = {key: sum(row[key] for row in rows) for key in keys}
         share = total["attributed"] / total["found"] if total["found"] else 0
         self.stdout.write(
             f"| all | {total['furniture kept']} | {total['body lost']} of {total['body paragraphs']} | "
-            f"{total['found']} of {total['quotes']} | {total['attributed']} of {total['found']} ({share:.0%}) | |"
+            f"{total['found']} of {total['quotes']} | {total['attributed']} of {total['found']} ({share:.0%}) | "
+            f"{sum(row['headline'] for row in rows)} of {len(rows)} | "
+            f"{sum(row['inspections'] for row in rows)} of {len(rows)} |"
         )
