@@ -189,6 +189,10 @@ def vocabulary(text: str) -> set[str]:
     return {word for word in re.findall(r"[a-z]{4,}", text.lower())} - STOPWORDS
 
 
+CLOSING_POINTER = re.compile(
+    r"^(?:you can (?:read|find|view|see|download)|read the full|the full (?:\w+ )?report (?:is|can))\b", re.I
+)
+
 STOPWORDS = set(
     [
         "that",
@@ -310,6 +314,11 @@ def extract(text: str) -> ImportedArticle:
         raise ImportError_("no recognisable article: no run of sentences long enough to be one")
     _, first, last = best
     body = [block for index, block in enumerate(blocks[first:last], first) if prose[index]]
+    # Press releases end by pointing to the report, often as a sentence that runs into its link text
+    # ("You can read the full report on their website Report title - Ofsted"): part of the article.
+    if last < len(blocks) and word_count(blocks[last]) >= 6 and CLOSING_POINTER.match(blocks[last]):
+        body.append(blocks[last])
+        last += 1
     kept = body
     article = ImportedArticle(paragraphs=kept, furniture=[b for b in blocks if b not in kept])
     # The headline: the nearest title-like block before the body (not a dateline or furniture).

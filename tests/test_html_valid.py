@@ -59,6 +59,11 @@ def test_every_page_type_is_valid_html(tmp_path):
     record = person.history.model.objects.get(id=person_pk, history_type="-")
     pages["/admin/people/person/recover/"] = editor.get("/admin/people/person/recover/")
     pages["recover-confirm"] = editor.get(f"/admin/people/person/recover/{record.history_id}/")
+    pages["/admin/articles/article/import/"] = editor.get("/admin/articles/article/import/")
+    page_text = (ROOT / "tests" / "import_pages" / "news_site.txt").read_text()
+    pages["import-review"] = editor.post(
+        "/admin/articles/article/import/", {"publisher": "localgov", "page_text": page_text, "preview": "1"}
+    )
     files = []
     for index, (url, response) in enumerate(pages.items()):
         assert response.status_code in (200, 400), url

@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import ROOT
 from tests.browser.helpers import axe_violations, screenshot
 
 SEED = "sandwells-childrens-services-to-be-transferred-to-a-trust"
@@ -51,6 +52,13 @@ def test_admin_recovery_pages_have_no_accessibility_violations(editor_page):
     assert axe_violations(page) == []
     page.get_by_role("button", name="Recover this person").click()
     expect(page.get_by_text("was recovered")).to_be_visible()
+    page.goto("/admin/articles/article/import/")
+    page.get_by_label("Publisher:").select_option("localgov")
+    page.get_by_label("Page text:").fill((ROOT / "tests" / "import_pages" / "news_site.txt").read_text())
+    page.get_by_role("button", name="Review what was found").click()
+    expect(page.get_by_role("heading", name="What was found")).to_be_visible()
+    screenshot(page, "admin-import-review")
+    assert axe_violations(page) == []
 
 
 def test_the_first_tab_reaches_a_visible_skip_link(page):
