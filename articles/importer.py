@@ -538,6 +538,7 @@ def attribute(article: ImportedArticle, people: list[KnownPerson]) -> None:
                 if speaker is not None:
                     previous, pending_role = speaker, introduced_role
                     remember(speaker)
+            reported_remarks(article, number, paragraph, people, last, inspectorate)
             continue
         outside = attribution(paragraph, spans)
         has_verb = re.search(rf"\b(?:{SPEECH_VERBS})\b", outside, re.I)
@@ -580,6 +581,47 @@ GRADES = {
     "good": "good",
     "outstanding": "outstanding",
 }
+
+
+REPORTED = re.compile(
+    rf"\b(?P<who>(?:{HONORIFICS}\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){{0,3}}|[Hh]e|[Ss]he|[Tt]hey|[Ii]nspectors"
+    rf"|[Tt]he (?:report|inspectors|council|trust|watchdog|regulator|government|[Gg]overnment))"
+    rf"(?:,[^,]{{3,120}},)?\s+(?:{SPEECH_VERBS})\s+(?:that\s+)?(?P<words>[^.!?]{{12,}})",
+)
+
+
+def reported_remarks(article, number, paragraph, people, last, inspectorate) -> None:
+    """Remarks reported without quotation marks: "She added that the council would keep investing."
+
+    The words are the clause after the speech verb (as printed); the speaker is resolved as for quotes.
+    """
+    for sentence in re.split(r"(?<=[.!?])\s+", paragraph):
+        match = REPORTED.search(sentence)
+        if not match or any(mark in match.group("words") for mark in '‘’“”"'):
+            continue
+        who = match.group("who")
+        if who.lower() in {"he", "she"}:
+            person = last["individual"]
+        elif who.lower() == "they":
+            person = last["organisation"] or last["individual"]
+        elif INSPECTORATE_WORDS.search(who) or who.lower() == "the report":
+            person = inspectorate
+        else:
+            person = find_speaker(who, people)[0]
+        if person is None:
+            continue
+        words = match.group("words").strip().rstrip(",;:")
+        if word_count(words) >= 4 and words in paragraph:
+            article.quotes.append(
+                Quote(
+                    words=words,
+                    paragraph=number,
+                    kind="reported",
+                    speaker_slug=person.slug,
+                    speaker_name=person.name,
+                    how="reported speech",
+                )
+            )
 
 
 def propose_inspections(article: ImportedArticle, inspections, *, url: str = "") -> list[str]:

@@ -45,6 +45,10 @@ def test_quotes_are_attributed_by_name_continuation_and_new_people():
         "We have never lost sight of the fact that behind every case is a child who deserves the very best from us."
     ]
     assert follow_on.speaker_name == "Dana Whitfield"  # the next paragraph, no verb: the same speaker
+    reported = [quote for quote in article.quotes if quote.kind == "reported"]
+    assert [(q.words, q.speaker_name) for q in reported] == [
+        ("the council would keep investing in early help", "Dana Whitfield")
+    ]
     union = [quote for quote in article.quotes if quote.speaker_name == "Tom Okafor"]
     assert len(union) == 2
     assert {"dana-whitfield", "tom-okafor"} <= set(article.new_people)
@@ -77,7 +81,8 @@ def test_the_output_is_a_draft_that_load_archive_accepts(tmp_path):
     )
     assert article.status == ArticleStatus.DRAFT
     assert not Article.objects.published().filter(pk=article.pk).exists()
-    assert Statement.objects.filter(article=article).count() == 4
+    kinds = list(Statement.objects.filter(article=article).order_by("position").values_list("kind", flat=True))
+    assert kinds.count("direct") == 4 and kinds.count("reported") == 1  # "She added that the council would …"
     assert Person.objects.filter(slug="tom-okafor").exists()
 
 

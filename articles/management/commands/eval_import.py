@@ -54,7 +54,22 @@ def evaluate(page: Path, curated_article: dict, curated_statements: list[dict], 
         if match:
             found += 1
             attributed += match.speaker_slug == statement["speaker"][0]
+    reported = [s for s in curated_statements if s["kind"] == "reported"]
+    reported_found = sum(
+        1
+        for statement in reported
+        if any(
+            q.kind == "reported"
+            and (
+                normalise(q.words) in normalise(statement["words"])
+                or normalise(statement["words"]) in normalise(q.words)
+            )
+            for q in result.article.quotes
+        )
+    )
     return {
+        "reported": len(reported),
+        "reported found": reported_found,
         "page": page.name,
         "furniture kept": sum(1 for p in got if p not in want),
         "body lost": sum(1 for p in want if p not in got),
@@ -95,6 +110,10 @@ class Command(BaseCommand):
         keys = ("furniture kept", "body lost", "quotes", "found", "attributed", "body paragraphs")
         total = {key: sum(row[key] for row in rows) for key in keys}
         share = total["attributed"] / total["found"] if total["found"] else 0
+        reported = sum(row["reported"] for row in rows)
+        self.stdout.write(
+            f"Reported remarks (no quotation marks) found: {sum(row['reported found'] for row in rows)} of {reported}"
+        )
         self.stdout.write(
             f"| all | {total['furniture kept']} | {total['body lost']} of {total['body paragraphs']} | "
             f"{total['found']} of {total['quotes']} | {total['attributed']} of {total['found']} ({share:.0%}) | "
