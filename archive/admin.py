@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from archive.curation import StaleEdit, VersionedFormMixin, history_of
+from archive.curation import StaleEdit, VersionedFormMixin, deleted_rows
 
 VERSION_FIELD = "version_seen"
 
@@ -99,15 +99,7 @@ class EditorAdmin(SimpleHistoryAdmin):
 
     def deleted_records(self):
         """The last history row of each record that no longer exists, newest deletion first."""
-        history = history_of(self.model)
-        pk_name = self.model._meta.pk.attname
-        existing = self.model._base_manager.values("pk")
-        return (
-            history.filter(history_type="-")
-            .exclude(**{f"{pk_name}__in": existing})
-            .select_related("history_user")
-            .order_by("-history_date", "-history_id")
-        )
+        return deleted_rows(self.model).select_related("history_user").order_by("-history_date", "-history_id")
 
     def recover_list_view(self, request):
         if not self.has_recover_permission(request):
@@ -163,11 +155,10 @@ class EditorAdmin(SimpleHistoryAdmin):
         """Records deleted with this one (inline rows cascaded away), restored with it."""
         window = timedelta(seconds=10)  # a cascade deletes dependants moments before their parent
         for model, foreign_key in self.recovered_with:
-            history = history_of(model)
             deleted = (
-                history.filter(history_type="-", **{foreign_key: instance.pk})
+                deleted_rows(model)
+                .filter(**{foreign_key: instance.pk})
                 .filter(history_date__range=(record.history_date - window, record.history_date + window))
-                .exclude(**{f"{model._meta.pk.attname}__in": model._base_manager.values("pk")})
                 .order_by(model._meta.pk.attname, "-history_date")
             )
             seen = set()

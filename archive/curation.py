@@ -96,6 +96,23 @@ def record_history(instance, *, created: bool, reason: str, date) -> None:
         )
 
 
+def versions_of(instance):
+    """A record's history rows, newest first."""
+    model = type(instance)
+    return (
+        history_of(model)
+        .filter(**{model._meta.pk.attname: instance.pk})
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+
+
+def deleted_rows(model):
+    """History rows of deletions whose record is still gone."""
+    existing = model._base_manager.values("pk")
+    return history_of(model).filter(history_type="-").exclude(**{f"{model._meta.pk.attname}__in": existing})
+
+
 def describe_value(value) -> str:
     if value in (None, ""):
         return "(blank)"
@@ -109,7 +126,7 @@ def changes_since(instance, seen_version: int) -> list[str]:
     Read from its history: the historical row of the version seen against the newest one.
     """
     model = type(instance)
-    rows = history_of(model).filter(**{model._meta.pk.attname: instance.pk}).order_by("-history_date", "-history_id")
+    rows = versions_of(instance)
     newest = rows.first()
     if newest is None:
         return []

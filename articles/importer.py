@@ -74,7 +74,7 @@ SPEECH_VERBS = (
 )
 HONORIFICS = r"(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Rt Hon|the Right Honourable)"
 PRONOUNS = {"he", "she", "they"}
-OPEN_QUOTES, CLOSE_QUOTES = "‘“\"'", "’”\"'"
+OPEN_QUOTES = "‘“\"'"
 FURNITURE_WORDS = re.compile(
     r"\b(sign up|subscribe|newsletter|cookie|advert|recruiter|recuriter|apply now|read more|related|share this|"
     r"follow us|copyright|all rights reserved|privacy|terms and conditions|jobs?\b|salary|per annum|pro rata|"
@@ -358,9 +358,6 @@ def extract(text: str) -> ImportedArticle:
 
 
 # --- quotes and speakers ---------------------------------------------------------------------------------
-
-
-QUOTE_SPAN = re.compile(r"(?<![\w])([‘“\"])(.+?)([’”\"])(?![\w])")
 
 
 def quoted_spans(paragraph: str) -> list[tuple[int, int, str]]:

@@ -18,6 +18,11 @@ pytestmark = pytest.mark.django_db
 PAGES = Path(__file__).parent / "import_pages"
 
 
+def article_fields(fixture):
+    (fields,) = [entry["fields"] for entry in fixture if entry["model"] == "articles.article"]
+    return fields
+
+
 def imported(name, **options):
     return import_page((PAGES / name).read_bytes(), name, publisher=options.pop("publisher", "localgov"), **options)
 
@@ -76,9 +81,7 @@ def test_the_output_is_a_draft_that_load_archive_accepts(tmp_path):
     path = tmp_path / "draft.json"
     path.write_text(json.dumps(result.fixture), encoding="utf-8")
     call_command("load_archive", str(path), stdout=io.StringIO())
-    article = Article.objects.get(
-        slug=result.fixture[-1 - len([o for o in result.fixture if o["model"] == "people.statement"])]["fields"]["slug"]
-    )
+    article = Article.objects.get(slug=article_fields(result.fixture)["slug"])
     assert article.status == ArticleStatus.DRAFT
     assert not Article.objects.published().filter(pk=article.pk).exists()
     kinds = list(Statement.objects.filter(article=article).order_by("position").values_list("kind", flat=True))
@@ -91,7 +94,7 @@ def test_a_page_without_a_date_gets_none_unless_given():
     result = import_page(text.encode(), "undated.txt", publisher="localgov")
     assert result.article.published_on is None
     given = import_page(text.encode(), "undated.txt", publisher="localgov", date="2023-10")
-    fields = given.fixture[-1 - sum(o["model"] == "people.statement" for o in given.fixture)]["fields"]
+    fields = article_fields(given.fixture)
     assert fields["published_on"] == "2023-10" and fields["published_on_inferred"] is True
 
 

@@ -39,8 +39,8 @@ from archive.curation import (
     FIXTURE_CHANGE_REASON_PREFIX,
     VersionedModel,
     describe_value,
-    history_of,
     record_history,
+    versions_of,
 )
 from archive.fixtures import NOT_IN_FIXTURES
 from articles.models import Article
@@ -270,13 +270,7 @@ class Loader:
         """A record whose newest change was made by someone in the admin is theirs, not the fixture's."""
         if self.force:
             return
-        newest = (
-            history_of(existing)
-            .filter(**{type(existing)._meta.pk.attname: existing.pk})
-            .select_related("history_user")
-            .order_by("-history_date", "-history_id")
-            .first()
-        )
+        newest = versions_of(existing).first()
         if newest is not None and newest.history_user_id is not None:
             raise Refused(
                 f"changed in the admin by {newest.history_user} on "
