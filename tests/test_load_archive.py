@@ -4,8 +4,15 @@ import io
 import json
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from archive.bulk_load import BulkLoader, NeedsCarefulLoad
+from archive.curation import history_of
+from archive.fixtures import fixture_data
 from articles.models import Article
 from people.models import Person, Statement
 
@@ -289,3 +296,162 @@ def test_a_check_constraint_is_named_with_its_field(tmp_path):
     message = refused(tmp_path, [article_fixture(), statement_fixture(position=0)])
     assert "object 2 (people.Statement ['hand-made-article', 0]): position: breaks the rule" in message
     assert "statement_position_from_one" in message
+
+
+# --- the batched path (archive/bulk_load.py) ------------------------------------------------------
+
+
+def careful_only(monkeypatch):
+    """Makes load_archive take the object-by-object path, as it does when the batched one gives up."""
+
+    def give_up(self, paths, now):
+        raise NeedsCarefulLoad
+
+    monkeypatch.setattr(BulkLoader, "load", give_up)
+
+
+def new_records(tmp_path, copies: int = 1):
+    """Fixture files with one of each kind of record, new to the seeded archive: every committed
+    article under new slugs (with their statements and links), a person with two roles (one without
+    an organisation), an authority, an inspection with its judgements and a publisher."""
+    paths = [
+        write(
+            tmp_path,
+            [
+                {
+                    "model": "articles.publisher",
+                    "fields": {"name": "Copy Gazette", "slug": "copy-gazette", "kind": "news"},
+                },
+                {
+                    "model": "articles.localauthority",
+                    "fields": {
+                        "name": "Copyshire",
+                        "slug": "copyshire",
+                        "ons_code": "E99999999",
+                        "region": "South West",
+                    },
+                },
+                {
+                    "model": "articles.inspection",
+                    "fields": {
+                        "slug": "copyshire-2024-ilacs",
+                        "authority": ["E99999999"],
+                        "kind": "ilacs-standard",
+                        "published_on": "2024-05",
+                        "overall_judgement": "good",
+                    },
+                },
+                {
+                    "model": "articles.inspectionjudgement",
+                    "fields": {
+                        "inspection": ["copyshire-2024-ilacs"],
+                        "area": "impact-of-leaders",
+                        "judgement": "good",
+                    },
+                },
+                {"model": "people.person", "fields": {"name": "Pat Copy", "slug": "pat-copy", "kind": "individual"}},
+                {"model": "people.role", "fields": {"person": ["pat-copy"], "title": "Mayor", "organisation": None}},
+                {
+                    "model": "people.role",
+                    "fields": {"person": ["pat-copy"], "title": "Chair", "organisation": ["sandwell-council"]},
+                },
+            ],
+            "00_records.json",
+        )
+    ]
+    for copy in range(copies):
+        for source in sorted((settings.BASE_DIR / "fixtures" / "articles").glob("*.json")):
+            entries = json.loads(source.read_text(encoding="utf-8"))
+            for entry in entries:
+                fields = entry["fields"]
+                if entry["model"] == "articles.article":
+                    fields["slug"] = f"{fields['slug']}-copy-{copy}"
+                    fields["publisher"] = ["copy-gazette"]
+                    fields["inspections"] = [*fields["inspections"], ["copyshire-2024-ilacs"]]
+                    fields["people_mentioned"] = [["pat-copy"]]
+                else:
+                    fields["article"] = [f"{fields['article'][0]}-copy-{copy}"]
+            paths.append(write(tmp_path, entries, f"copy-{copy}-{source.name}"))
+    return paths
+
+
+LOADED_MODELS = ["articles.publisher", "articles.localauthority", "articles.inspection", "articles.inspectionjudgement",
+                 "articles.article", "people.person", "people.role", "people.statement"]  # fmt: skip
+
+
+def archive_state():
+    """What a load leaves behind, independent of the keys the database handed out: every record as
+    its fixture, every history row's content, and the number of link and history-of-link rows."""
+    records = {}
+    history = {}
+    for label in LOADED_MODELS:
+        model = apps.get_model(label)
+        records[label] = sorted(json.dumps(entry, sort_keys=True) for entry in fixture_data(list(model.objects.all())))
+        versions = history_of(model)
+        skipped = {"id", "history_id", "history_date", "created_at", "updated_at"}
+        names = [f.attname for f in versions.model._meta.concrete_fields if f.attname not in skipped]
+        plain = [name for name in names if not name.endswith("_id") or name == "history_user_id"]
+        history[label] = sorted(map(repr, versions.values_list(*plain)))
+    links = {
+        table: connection.cursor().execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+        for table in connection.introspection.table_names()
+        if table.startswith(("articles_article_", "articles_historicalarticle_")) and "_fts" not in table
+    }
+    return records, history, links
+
+
+def state_after_loading(paths):
+    with transaction.atomic():
+        output = load(*paths)
+        state = archive_state()
+        transaction.set_rollback(True)
+    return output, state
+
+
+def test_the_batched_path_writes_exactly_what_the_careful_path_writes(tmp_path, monkeypatch):
+    paths = new_records(tmp_path)
+    batched_output, batched = state_after_loading(paths)
+    careful_only(monkeypatch)
+    careful_output, careful = state_after_loading(paths)
+    assert "5 created" in batched_output and "people.Statement: 56 created" in batched_output
+    assert batched_output == careful_output
+    assert batched[0] == careful[0]  # the records, field by field
+    assert batched[1] == careful[1]  # one history row per record, with its file and values
+    assert batched[2] == careful[2]  # links, and the history of links
+
+
+def test_a_load_makes_the_same_queries_for_five_articles_as_for_forty(tmp_path, monkeypatch):
+    (tmp_path / "small").mkdir()
+    (tmp_path / "large").mkdir()
+    small, large = new_records(tmp_path / "small"), new_records(tmp_path / "large", copies=8)
+    counts = []
+    for paths in (small, large):
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            load(*paths)
+            transaction.set_rollback(True)
+        counts.append(len(queries))
+    assert Article.objects.filter(slug__contains="-copy-").count() == 0  # both rolled back
+    assert counts[0] == counts[1], counts
+
+
+def test_new_records_never_take_the_key_of_a_deleted_one(tmp_path):
+    records, *articles = new_records(tmp_path)
+    (first,) = [path for path in articles if "council-landmark" in path.name]
+    load(records, first)
+    deleted = Article.objects.get(slug__endswith="-copy-0")
+    deleted_pk = deleted.pk
+    deleted.delete()  # its history (and a recovery) still refers to this key
+    load(write(tmp_path, json.loads(first.read_text().replace("-copy-0", "-copy-again")), "again.json"))
+    assert Article.objects.get(slug__endswith="-copy-again").pk > deleted_pk
+
+
+def test_a_row_the_database_refuses_in_a_batch_is_named_by_the_careful_path(tmp_path):
+    # A new authority (new ONS code, the natural key) under a slug another authority has: only the
+    # database's unique index sees it in the batched path; the careful path then names it.
+    authority = {
+        "model": "articles.localauthority",
+        "fields": {"name": "Sandwell again", "slug": "sandwell", "ons_code": "E99999998", "region": ""},
+    }
+    message = refused(tmp_path, [authority])
+    assert "object 1 (articles.LocalAuthority ['E99999998']): slug:" in message
+    assert "already exists" in message

@@ -35,6 +35,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from archive.bulk_load import BulkLoader, NeedsCarefulLoad
 from archive.curation import (
     FIXTURE_CHANGE_REASON_PREFIX,
     VersionedModel,
@@ -363,9 +364,15 @@ class Command(BaseCommand):
         loader = Loader(self, force=force)
         try:
             with transaction.atomic():
-                for path in files:
-                    loader.load_file(path)
-                loader.save_deferred()
+                try:
+                    with transaction.atomic():
+                        BulkLoader(loader, NATURAL_KEY_FIELDS).load(files, loader.now)
+                except NeedsCarefulLoad:
+                    # Undone; object by object from the start, which names whatever is wrong.
+                    loader = Loader(self, force=force)
+                    for path in files:
+                        loader.load_file(path)
+                    loader.save_deferred()
                 if dry_run:
                     raise DryRunDone
         except DryRunDone:

@@ -1,0 +1,520 @@
+"""The fast path of ``load_archive``: new records written in batches, not one query at a time.
+
+Loading a national archive's worth of articles one object at a time costs several queries an
+object (natural-key look-ups, the existing row, uniqueness, history, links) — minutes for ten
+thousand articles. This path does the same work set-wise:
+
+- files are read and checked first (models, fields, values, duplicate keys), as the careful path
+  checks them;
+- models are loaded in dependency order (publishers before articles, articles before their
+  statements), so every reference names a record already in the database or written earlier in
+  this load, and natural keys are resolved with one query per batch of keys;
+- records that already exist go through the careful path's own ``load_object`` (comparison field by
+  field, the staff-edit check, an update with history); new records are validated in Python with the
+  model's own field validation and ``clean()``, then written with ``bulk_create``, their links and
+  their history rows too, in batches.
+
+It never decides on its own that a load is wrong. Anything it does not handle plainly (a value that
+does not parse, a reference that cannot be resolved yet, a natural key met twice, a row the
+database refuses) raises ``NeedsCarefulLoad``: the command undoes everything this path wrote and
+runs the careful path over the same files, which names the file, the object and the field. The
+checks both paths share are the careful path's own functions, so they accept the same files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connections, models, router
+from django.db.models import signals
+from django.db.models.base import ModelState
+
+from archive.curation import FIXTURE_CHANGE_REASON_PREFIX, VersionedModel, history_of
+from archive.fixtures import NOT_IN_FIXTURES
+
+# Rows per INSERT and keys per IN (…) look-up: well under SQLite's 32,766 bound variables.
+BATCH = 500
+
+
+_UNSET = object()
+
+
+class NeedsCarefulLoad(Exception):
+    """This load needs the object-by-object path (which will say exactly what is wrong, if anything)."""
+
+
+def load_order(labels) -> list:
+    """The fixture models in an order where each comes after every model it refers to."""
+    models = {label: apps.get_model(label) for label in labels}
+    graph = TopologicalSorter()
+    for label, model in models.items():
+        related = {
+            field.related_model._meta.label_lower
+            for field in model._meta.get_fields()
+            if (field.many_to_one or field.many_to_many) and field.concrete
+        }
+        graph.add(label, *sorted(related & models.keys() - {label}))
+    return [models[label] for label in graph.static_order()]
+
+
+def _as_key(value) -> tuple | None:
+    """A natural-key reference as a tuple, or None when it is not written as one (a raw id, a bare string)."""
+    if isinstance(value, list):
+        return tuple(tuple(part) if isinstance(part, list) else part for part in value)
+    return None
+
+
+class Entry:
+    __slots__ = ("path", "index", "model", "fields", "instance", "links")
+
+    def __init__(self, path: Path, index: int, model, fields: dict):
+        self.path, self.index, self.model, self.fields = path, index, model, fields
+        self.instance = None
+        self.links: dict[str, list[int]] = {}
+
+
+class BulkLoader:
+    """Loads what the careful ``Loader`` would, with that loader doing the updates (see the module)."""
+
+    def __init__(self, loader, natural_key_fields: dict):
+        self.loader = loader
+        self.natural_key_fields = natural_key_fields
+        self.pks: dict[tuple, int] = {}  # (model label, natural key) → pk, for rows known to exist
+        self.absent: set[tuple] = set()  # (model label, natural key) looked up and not found
+        self.created: dict[tuple, object] = {}  # (model label, natural key) → instance written in this load
+        self.models: dict[str, type] = {}
+        self.fields_allowed: dict[type, set[str]] = {}
+        self.layouts: dict[type, tuple] = {}
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def read(self, paths) -> dict:
+        """Every file's entries, grouped by model; any oddity sends the load down the careful path."""
+        grouped = defaultdict(list)
+        article_files: dict[str, Path] = {}
+        self.statement_positions: dict[Path, dict[str, set[int]]] = {}
+        for path in map(Path, paths):
+            try:
+                entries = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise NeedsCarefulLoad from error
+            if not isinstance(entries, list):
+                raise NeedsCarefulLoad
+            positions: dict[str, set[int]] = defaultdict(set)
+            for index, raw in enumerate(entries, start=1):
+                entry = self.checked(path, index, raw)
+                label = entry.model._meta.label_lower
+                if label in ("articles.article", "people.statement"):
+                    slug = entry.fields["slug"] if label == "articles.article" else _single(entry.fields["article"])
+                    if not isinstance(slug, str) or article_files.setdefault(slug, path) != path:
+                        # One article's record spread over several files: the careful path decides
+                        # which file's statements stand.
+                        raise NeedsCarefulLoad
+                    if label == "articles.article":
+                        positions[slug]  # noqa: B018 -- an article listed with no statements keeps none
+                    else:
+                        positions[slug].add(entry.model._meta.get_field("position").to_python(entry.fields["position"]))
+                grouped[label].append(entry)
+            self.statement_positions[path] = positions
+        return grouped
+
+    def checked(self, path, index, raw) -> Entry:
+        if not isinstance(raw, dict) or "pk" in raw or not isinstance(raw.get("fields"), dict):
+            raise NeedsCarefulLoad
+        model = self.models.get(raw.get("model"))
+        if model is None:
+            try:
+                model = self.loader.model_of(raw)
+            except Exception as error:  # the careful path names it  # noqa: BLE001
+                raise NeedsCarefulLoad from error
+            self.models[raw["model"]] = model
+        # Each value is parsed when its record is built (or by the careful path, for an update).
+        if not raw["fields"].keys() <= self.loadable_fields(model):
+            raise NeedsCarefulLoad
+        return Entry(path, index, model, raw["fields"])
+
+    def loadable_fields(self, model) -> set[str]:
+        """The fields a fixture may set, as ``Loader.check_values`` allows them."""
+        if model not in self.fields_allowed:
+            self.fields_allowed[model] = {
+                field.name
+                for field in model._meta.get_fields()
+                if field.concrete
+                and not field.auto_created
+                and not getattr(field, "generated", False)
+                and field.name not in NOT_IN_FIXTURES
+            }
+        return self.fields_allowed[model]
+
+    # --- natural keys -----------------------------------------------------------------------------
+
+    def key_of(self, model, values: dict) -> tuple:
+        """An entry's natural key with each reference in it resolved to the referenced row's pk."""
+        key = []
+        for name in self.natural_key_fields[model._meta.label_lower]:
+            field = model._meta.get_field(name)
+            value = values.get(name)
+            if field.is_relation:
+                key.append(None if value is None else self.pk_of(field.related_model, _as_key(value)))
+            else:
+                try:
+                    key.append(field.to_python(value))
+                except ValidationError as error:
+                    raise NeedsCarefulLoad from error
+        return tuple(key)
+
+    def pk_of(self, model, key: tuple | None) -> int | None:
+        """The pk of the row a natural-key reference names, if it exists (look-ups done in ``look_up``)."""
+        if key is None:
+            raise NeedsCarefulLoad  # a reference written as a raw id: the careful path decides
+        return self.pks.get((model._meta.label_lower, key))
+
+    def look_up(self, model, keys) -> None:
+        """Finds which of these natural keys (references resolved) name existing rows, in batches."""
+        label = model._meta.label_lower
+        wanted = {key for key in keys if (label, key) not in self.pks and (label, key) not in self.absent}
+        if not wanted:
+            return
+        names = self.natural_key_fields[label]
+        attnames = [model._meta.get_field(name).attname for name in names]
+        # Rows are fetched by the key's first part (a slug, or the parent row of a statement, a role
+        # or a judgement) and matched on the whole key.
+        firsts = sorted({key[0] for key in wanted if key[0] is not None})
+        found = {}
+        for start in range(0, len(firsts), BATCH):
+            rows = model._base_manager.filter(**{f"{attnames[0]}__in": firsts[start : start + BATCH]}).values_list(
+                *attnames, "pk"
+            )
+            for *key, pk in rows:
+                found[tuple(key)] = pk
+        for key in wanted:
+            if key in found:
+                self.pks[(label, key)] = found[key]
+            else:
+                self.absent.add((label, key))
+
+    def resolve_references(self, model, entries) -> None:
+        """Looks up, in batches, every row these entries refer to."""
+        wanted = defaultdict(set)
+        for entry in entries:
+            for name, value in entry.fields.items():
+                field = model._meta.get_field(name)
+                if not field.is_relation or value is None:
+                    continue
+                references = value if field.many_to_many else [value]
+                if not isinstance(references, list):
+                    raise NeedsCarefulLoad
+                for reference in references:
+                    key = _as_key(reference)
+                    if key is None:
+                        raise NeedsCarefulLoad
+                    wanted[field.related_model].add(key)
+        for related, keys in wanted.items():
+            # The models fixtures refer to are named by plain values (a slug, an ONS code), never by
+            # a key that itself holds a reference.
+            names = self.natural_key_fields.get(related._meta.label_lower, ())
+            if not names or any(related._meta.get_field(name).is_relation for name in names):
+                raise NeedsCarefulLoad
+            self.look_up(related, keys)
+
+    # --- writing ----------------------------------------------------------------------------------
+
+    def load(self, paths, now) -> None:
+        grouped = self.read(paths)
+        for model in load_order(self.natural_key_fields):
+            entries = grouped.get(model._meta.label_lower, [])
+            if entries:
+                self.load_model(model, entries, now)
+        self.remove_statements_no_longer_listed()
+
+    def load_model(self, model, entries, now) -> None:
+        label = model._meta.label_lower
+        self.resolve_references(model, entries)
+        keys = [self.key_of(model, entry.fields) for entry in entries]
+        if len(set(keys)) < len(keys):
+            # A record twice in one load: the careful path reports it (in one file) or applies the
+            # later file's version as an update (in two).
+            raise NeedsCarefulLoad
+        self.look_up(model, keys)
+        new = []
+        for entry, key in zip(entries, keys, strict=True):
+            if (label, key) in self.pks:
+                self.update(entry)
+            else:
+                entry.instance = self.build(model, entry, now)
+                new.append((entry, key))
+        if new:
+            self.create(model, new, now)
+
+    def update(self, entry: Entry) -> None:
+        """An existing record: the careful path compares, checks for staff edits, updates with history."""
+        loader = self.loader
+        loader.path = entry.path
+        reason = f"{FIXTURE_CHANGE_REASON_PREFIX}{entry.path.name}"
+        try:
+            raw = {"model": entry.model._meta.label_lower, "fields": entry.fields}
+            loader.load_object(raw, {}, entry.index, reason)
+        except Exception as error:  # noqa: BLE001 -- the careful path, run again from the start, names it
+            raise NeedsCarefulLoad from error
+        if loader.deferred:
+            raise NeedsCarefulLoad
+
+    def build(self, model, entry: Entry, now):
+        """A new record from its entry, validated as the careful path validates it, without queries."""
+        fields, position = self.layout(model)
+        values = [_UNSET] * len(fields)
+        references, cached = set(), []
+        for name, value in entry.fields.items():
+            field = model._meta.get_field(name)
+            if field.many_to_many:
+                pks = [self.pk_of(field.related_model, _as_key(reference)) for reference in value or []]
+                if None in pks:
+                    raise NeedsCarefulLoad  # a link to something not loaded yet
+                entry.links[name] = pks
+                continue
+            if not field.is_relation:
+                values[position[name]] = value  # parsed by full_clean below
+                continue
+            references.add(name)
+            if value is None:
+                if not field.null:
+                    raise NeedsCarefulLoad
+                values[position[name]] = None
+                continue
+            related_key = _as_key(value)
+            created = self.created.get((field.related_model._meta.label_lower, related_key))
+            if created is not None:
+                values[position[name]] = created.pk
+                cached.append((field, created))  # so clean() can read it (a statement's article body)
+            else:
+                pk = self.pk_of(field.related_model, related_key)
+                if pk is None:
+                    raise NeedsCarefulLoad  # a forward or missing reference
+                values[position[name]] = pk
+        for index, field in enumerate(fields):
+            if values[index] is _UNSET:
+                if field.name in references or (field.is_relation and not field.null):
+                    raise NeedsCarefulLoad
+                values[index] = None if field.generated else field.get_default()
+        instance = _new_instance(model, fields, values)
+        for field, related in cached:
+            field.set_cached_value(instance, related)
+        if isinstance(instance, VersionedModel):
+            instance.version = 1
+        if hasattr(instance, "created_at"):
+            instance.created_at = instance.updated_at = now
+        try:
+            # References were resolved above (checking them in clean_fields costs a query each);
+            # uniqueness and check constraints are the database's, as on the careful path.
+            instance.full_clean(exclude=references | NOT_IN_FIXTURES, validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            raise NeedsCarefulLoad from error
+        return instance
+
+    def layout(self, model) -> tuple[list, dict]:
+        """The model's concrete fields in order, and each one's position by name."""
+        if model not in self.layouts:
+            fields = list(model._meta.concrete_fields)
+            self.layouts[model] = (fields, {field.name: index for index, field in enumerate(fields)})
+        return self.layouts[model]
+
+    def create(self, model, new, now) -> None:
+        label = model._meta.label_lower
+        instances = [entry.instance for entry, _ in new]
+        try:
+            insert_rows(model, instances)
+            links = {}
+            for name in {name for entry, _ in new for name in entry.links}:
+                through = model._meta.get_field(name).remote_field.through
+                source, target = _through_columns(model, name)
+                links[name] = [
+                    through(**{source: entry.instance.pk, target: pk})
+                    for entry, _ in new
+                    for pk in sorted(set(entry.links.get(name, [])))
+                ]
+                insert_rows(through, links[name])
+            self.record_history(model, new, links, now)
+        except DatabaseError as error:  # a constraint: the careful path names the object and the rule
+            raise NeedsCarefulLoad from error
+        for entry, key in new:
+            self.pks[(label, key)] = entry.instance.pk
+            self.absent.discard((label, key))
+            self.created[(label, key)] = entry.instance
+        self.loader.tally[(model._meta.label, "created")] += len(instances)
+
+    def record_history(self, model, new, links: dict, now) -> None:
+        """One history row per record written, links included, as ``curation.record_history`` writes one."""
+        history = history_of(model).model
+        fields = [field for field in history._meta.concrete_fields if not field.generated]
+        tracked = {field.attname for field in history.tracked_fields}
+        history_ids = allocate_ids(history, len(new))
+        extra = {"history_date": now, "history_type": "+", "history_user_id": None}
+        rows = []
+        for (entry, _), history_id in zip(new, history_ids, strict=True):
+            extra.update(
+                history_id=history_id, history_change_reason=f"{FIXTURE_CHANGE_REASON_PREFIX}{entry.path.name}"
+            )
+            rows.append(
+                [
+                    getattr(entry.instance, field.attname) if field.attname in tracked else extra[field.attname]
+                    for field in fields
+                ]
+            )
+        write_rows(history, fields, rows)
+        history_of_record = {entry.instance.pk: pk for (entry, _), pk in zip(new, history_ids, strict=True)}
+        for name, model_links in links.items():
+            if not model_links:
+                continue
+            link_history = _link_history_model(history, name)
+            source, _ = _through_columns(model, name)
+            link_names = [field.attname for field in model_links[0]._meta.concrete_fields]
+            insert_rows(
+                link_history,
+                [
+                    link_history(
+                        history_id=history_of_record[getattr(link, source)],
+                        **{attname: getattr(link, attname) for attname in link_names},
+                    )
+                    for link in model_links
+                ],
+            )
+
+    def remove_statements_no_longer_listed(self) -> None:
+        """As the careful path: an existing article's file lists all its statements."""
+        from people.models import Statement
+
+        for positions in self.statement_positions.values():
+            for slug, kept in positions.items():
+                if ("articles.article", (slug,)) in self.created:
+                    continue  # new in this load: its only statements are the file's
+                removed, _ = Statement.objects.filter(article__slug=slug).exclude(position__in=kept).delete()
+                self.loader.tally[("people.Statement", "removed")] += removed
+
+
+# Fields whose Python values the database drivers take as they are (str, int, bool, None): for
+# these exact classes ``get_db_prep_save`` changes nothing, and skipping it halves the cost of a row.
+PLAIN_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.CharField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SlugField,
+    models.TextField,
+    models.URLField,
+)
+
+
+def allocate_ids(model, count: int) -> list[int]:
+    """``count`` new primary keys for ``model``'s table, never one a deleted row has had.
+
+    Called inside the load's transaction, which holds the write lock on SQLite (transactions there
+    begin IMMEDIATE) and takes values from the sequence on PostgreSQL, so no other writer can take
+    the same keys.
+    """
+    connection = connections[router.db_for_write(model)]
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # AUTOINCREMENT tables remember their highest key in sqlite_sequence, even once deleted.
+            cursor.execute(
+                f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                f"coalesce((SELECT max({connection.ops.quote_name(column)}) FROM "
+                f"{connection.ops.quote_name(table)}), 0))",
+                [table],
+            )
+            (highest,) = cursor.fetchone()
+            return list(range(highest + 1, highest + 1 + count))
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count]
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+    raise NeedsCarefulLoad  # another database: the careful path's ordinary saves
+
+
+def insert_rows(model, instances) -> None:
+    """Writes new records, keys assigned here (see ``write_rows``)."""
+    if not instances:
+        return
+    connection = connections[router.db_for_write(model)]
+    for instance, pk in zip(instances, allocate_ids(model, len(instances)), strict=True):
+        instance.pk = pk
+        instance._state.adding, instance._state.db = False, connection.alias
+    fields = [field for field in model._meta.concrete_fields if not field.generated]
+    attnames = [field.attname for field in fields]
+    write_rows(model, fields, [[getattr(instance, attname) for attname in attnames] for instance in instances])
+
+
+def write_rows(model, fields, rows) -> None:
+    """Inserts rows of Python values (one per field, keys included) with one prepared INSERT.
+
+    ``bulk_create`` compiles each batch's SQL and prepares every value through several layers,
+    which costs more than the database's own work for a hundred thousand rows. On SQLite the rows
+    go first into a temporary table and then into the real one with a single INSERT … SELECT:
+    one statement per row would make the full-text index's triggers flush their pending terms
+    at every statement (FTS5 does at each statement's savepoint), three times the cost.
+    """
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    prepare = [(index, field.get_db_prep_save) for index, field in enumerate(fields) if type(field) not in PLAIN_FIELDS]
+    for row in rows:
+        for index, prepare_value in prepare:
+            row[index] = prepare_value(row[index], connection)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            staging = quote(f"bulk_load_{model._meta.db_table}")
+            cursor.execute(f"CREATE TEMP TABLE {staging} AS SELECT {columns} FROM {table} WHERE 0")
+            try:
+                cursor.executemany(f"INSERT INTO {staging} ({columns}) VALUES ({placeholders})", rows)
+                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")
+            finally:
+                cursor.execute(f"DROP TABLE {staging}")
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
+
+def _new_instance(model, fields, values):
+    """``model(*values)`` without ``Model.__init__``'s per-field work, when nothing listens for it.
+
+    With positional values ``__init__`` only assigns each field's attname (no descriptor on them
+    does more for a new object) and sends pre_init/post_init; this is a fifth of the cost.
+    """
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return model(*values)
+    instance = model.__new__(model)
+    instance.__dict__.update(zip([field.attname for field in fields], values, strict=True))
+    instance._state = ModelState()
+    return instance
+
+
+def _link_history_model(history, name):
+    """The table simple-history keeps a record's links of one many-to-many field in."""
+    for field in getattr(history, "_history_m2m_fields", []):
+        if field.name == name:
+            return getattr(history(), name).model
+    raise NeedsCarefulLoad  # links this model's history does not keep: the careful path decides
+
+
+def _single(value):
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def _through_columns(model, name) -> tuple[str, str]:
+    """The link table's columns for this side and the other side of a many-to-many field, as attnames."""
+    field = model._meta.get_field(name)
+    return field.m2m_column_name(), field.m2m_reverse_name()
