@@ -16,8 +16,9 @@ thousand articles. This path does the same work set-wise:
 
 It never decides on its own that a load is wrong. Anything it does not handle plainly (a value that
 does not parse, a reference that cannot be resolved yet, a natural key met twice, a row the
-database refuses) raises ``NeedsCarefulLoad``: the command undoes everything this path wrote and
-runs the careful path over the same files, which names the file, the object and the field. The
+database refuses) raises ``NeedsCarefulLoad`` (and the command treats any other exception from
+here the same way): the command undoes everything this path wrote and runs the careful path over
+the same files, which names the file, the object and the field. The
 checks both paths share are the careful path's own functions, so they accept the same files.
 """
 
@@ -110,7 +111,11 @@ class BulkLoader:
                 entry = self.checked(path, index, raw)
                 label = entry.model._meta.label_lower
                 if label in ("articles.article", "people.statement"):
-                    slug = entry.fields["slug"] if label == "articles.article" else _single(entry.fields["article"])
+                    slug = (
+                        entry.fields.get("slug")
+                        if label == "articles.article"
+                        else _single(entry.fields.get("article"))
+                    )
                     if not isinstance(slug, str) or article_files.setdefault(slug, path) != path:
                         # One article's record spread over several files: the careful path decides
                         # which file's statements stand.

@@ -35,7 +35,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from archive.bulk_load import BulkLoader, NeedsCarefulLoad
+from archive.bulk_load import BulkLoader
 from archive.curation import (
     FIXTURE_CHANGE_REASON_PREFIX,
     VersionedModel,
@@ -367,8 +367,9 @@ class Command(BaseCommand):
                 try:
                     with transaction.atomic():
                         BulkLoader(loader, NATURAL_KEY_FIELDS).load(files, loader.now)
-                except NeedsCarefulLoad:
-                    # Undone; object by object from the start, which names whatever is wrong.
+                except Exception:  # noqa: BLE001 -- NeedsCarefulLoad, or any oddity the batched path did not foresee
+                    # Undone; object by object from the start, which names whatever is wrong
+                    # (or, if nothing is, loads it all the slow way).
                     loader = Loader(self, force=force)
                     for path in files:
                         loader.load_file(path)
