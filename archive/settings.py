@@ -65,6 +65,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Whole public pages per archive revision for visitors without a session (archive/page_cache.py);
+    # inside the middleware that adds per-request headers and logs, after the session cookie is known.
+    "archive.page_cache.VisitorPageCacheMiddleware",
     # Records which member of staff made each change in the models' history.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -199,7 +202,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 2000, "CULL_FREQUENCY": 4},
-    }
+    },
+    # Whole pages (tens of KB each): few enough per process to bound its memory (~25 MB).
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "TIMEOUT": 900,
+        "OPTIONS": {"MAX_ENTRIES": 300, "CULL_FREQUENCY": 3},
+    },
 }
 # With several processes or machines, Redis holds one cache for all of them (counts computed once,
 # not once per worker). Entries expire on their own; Redis needs no bound of ours.
@@ -209,6 +219,8 @@ if os.environ.get("REDIS_URL"):
         "LOCATION": os.environ["REDIS_URL"],
         "KEY_PREFIX": "archive",
     }
+    # Pages of past revisions are never read again: they expire after 15 minutes.
+    CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "archive-pages", "TIMEOUT": 900}
 
 # One JSON line per request on standard output (archive.observability), for the log collector.
 LOGGING = {

@@ -14,8 +14,10 @@ def fresh_cache():
     """Each test's writes are rolled back, and so is the archive revision they raised: a later
     test can reach the same revision with other data. Production readers see only committed
     revisions, so this is a test-isolation concern: start each test with an empty cache."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
