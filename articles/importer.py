@@ -565,6 +565,17 @@ def attribute(article: ImportedArticle, people: list[KnownPerson]) -> None:
             previous = person
             remember(person)
         carried_open = spans[-1][1] == len(paragraph)
+        # A short quotation inside a reported clause ("said it was “fully committed” to improving")
+        # belongs to the reported remark, which gives it its context.
+        before = len(article.quotes)
+        reported_remarks(article, number, paragraph, people, last, inspectorate)
+        clauses = [quote.words for quote in article.quotes[before:]]
+        if clauses:
+            article.quotes[:before] = [
+                quote
+                for quote in article.quotes[:before]
+                if quote.paragraph != number or not any(quote.words in clause for clause in clauses)
+            ]
 
 
 GRADE_WORDS = re.compile(r"\b(requires improvement(?: to be good)?|inadequate|outstanding|good)\b", re.I)
@@ -580,45 +591,89 @@ GRADES = {
 }
 
 
-REPORTED = re.compile(
-    rf"\b(?P<who>(?:{HONORIFICS}\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){{0,3}}|[Hh]e|[Ss]he|[Tt]hey|[Ii]nspectors"
-    rf"|[Tt]he (?:report|inspectors|council|trust|watchdog|regulator|government|[Gg]overnment))"
-    rf"(?:,[^,]{{3,120}},)?\s+(?:{SPEECH_VERBS})\s+(?:that\s+)?(?P<words>[^.!?]{{12,}})",
+# Who reports a remark without quotation marks: a name, a pronoun, the inspectors, a body
+# ("the council", "the Labour-run authority"), or a document speaking for its authors ("a recent
+# Ofsted report", "a re-inspection of the council's services", "the report in 2013").
+DOCUMENT = r"(?:report|inspection|re-inspection|reinspection|visit|letter)"
+REPORTER = (
+    rf"(?:{HONORIFICS}\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){{0,3}}"
+    r"|[Hh]e|[Ss]he|[Tt]hey|[Ii]t|(?:[Tt]he\s+)?[Ii]nspectors"
+    r"|[Tt]he\s+(?:[\w’'-]+\s+)?(?:council|authority|trust|watchdog|regulator|government|[Gg]overnment|department)"
+    rf"|(?:[Aa]n?|[Tt]he|[Ii]ts|[Tt]his|[Tt]hat)\s+(?:[\w’'-]+\s+){{0,3}}?{DOCUMENT}"
+    r"(?:\s+(?:from|by|of|into)\s+(?:[\w’'-]+\s+){0,4}?[\w’'-]+?)?(?:\s+in\s+(?:19|20)\d\d)?"
 )
+REPORTED = re.compile(
+    rf"(?:^|(?<=[\s,;:]))(?P<who>{REPORTER})(?:,[^,]{{3,120}},)?\s+(?:also\s+)?(?:{SPEECH_VERBS}|criticised|criticises"
+    rf"|spoke|speaks|rated|rates)\b\s*(?:that\s+)?(?P<words>[^.!?]{{12,}})",
+)
+BODIES = re.compile(r"\b(council|authority|trust|government|department)\b", re.I)
+QUOTED = re.compile(r"[‘“\"](?P<inner>[^‘’“”\"]*)[’”\"]")
+
+
+def mostly_own_words(clause: str) -> bool:
+    """A reported remark may quote a few words ("found they remain ‘inadequate’"), not be a quotation."""
+    quoted = sum(word_count(match.group("inner")) for match in QUOTED.finditer(clause))
+    return quoted * 2 < word_count(clause)
+
+
+def reporter(who: str, people, article, last, inspectorate) -> KnownPerson | None:
+    """The person or body a reported remark's subject names, as a reader resolves it."""
+    lowered = who.lower()
+    if lowered in {"he", "she"}:
+        return last["individual"]
+    if lowered in {"they", "it"}:
+        return last["organisation"] or last["individual"]
+    if INSPECTORATE_WORDS.search(who) or re.search(rf"\b{DOCUMENT}\b", lowered):
+        # A report or an inspection speaks for the inspectorate unless it names someone else.
+        named = find_speaker(who, people)[0]
+        return named if named is not None and named is not inspectorate else inspectorate
+    named = find_speaker(who, people)[0]
+    if named is not None:
+        return named
+    body = BODIES.search(who)
+    if body:
+        # "the council", "the Labour-run authority": the body of that kind the article names.
+        kind = body.group(1).lower()
+        kind = "council" if kind == "authority" else kind
+        for candidate in named_in(" ".join(article.paragraphs), people):
+            person = candidate[2]
+            if person.kind != "individual" and kind in person.name.lower():
+                return person
+    return None
 
 
 def reported_remarks(article, number, paragraph, people, last, inspectorate) -> None:
     """Remarks reported without quotation marks: "She added that the council would keep investing."
 
-    The words are the clause after the speech verb (as printed); the speaker is resolved as for quotes.
+    The words are the clause after the speech verb (as printed), which may quote a few words of
+    its own; the speaker is resolved as for quotes, and a report or inspection speaks for the
+    inspectorate. The subject as printed, when it is not a name or a pronoun, is the role printed.
     """
     for sentence in re.split(r"(?<=[.!?])\s+", paragraph):
         match = REPORTED.search(sentence)
-        if not match or any(mark in match.group("words") for mark in '‘’“”"'):
+        if not match or not mostly_own_words(match.group("words")):
             continue
         who = match.group("who")
-        if who.lower() in {"he", "she"}:
-            person = last["individual"]
-        elif who.lower() == "they":
-            person = last["organisation"] or last["individual"]
-        elif INSPECTORATE_WORDS.search(who) or who.lower() == "the report":
-            person = inspectorate
-        else:
-            person = find_speaker(who, people)[0]
+        person = reporter(who, people, article, last, inspectorate)
         if person is None:
             continue
         words = match.group("words").strip().rstrip(",;:")
-        if word_count(words) >= 4 and words in paragraph:
-            article.quotes.append(
-                Quote(
-                    words=words,
-                    paragraph=number,
-                    kind="reported",
-                    speaker_slug=person.slug,
-                    speaker_name=person.name,
-                    how="reported speech",
-                )
+        if word_count(words) < 4 or words not in paragraph:
+            continue
+        if any(quote.words == words for quote in article.quotes):
+            continue
+        printed = "" if who.lower() in PRONOUNS | {"it"} or who == person.name else who
+        article.quotes.append(
+            Quote(
+                words=words,
+                paragraph=number,
+                kind="reported",
+                speaker_slug=person.slug,
+                speaker_name=person.name,
+                role_as_printed=printed,
+                how="reported speech",
             )
+        )
 
 
 def propose_inspections(article: ImportedArticle, inspections, *, url: str = "") -> list[str]:

@@ -52,7 +52,13 @@ def test_quotes_are_attributed_by_name_continuation_and_new_people():
     assert follow_on.speaker_name == "Dana Whitfield"  # the next paragraph, no verb: the same speaker
     reported = [quote for quote in article.quotes if quote.kind == "reported"]
     assert [(q.words, q.speaker_name) for q in reported] == [
-        ("the council would keep investing in early help", "Dana Whitfield")
+        # "The inspection ... found that ...": the inspection report speaks for the inspectorate.
+        (
+            "social workers knew the children they worked with well and that leaders had a clear grip on the"
+            " quality of practice",
+            "Ofsted",
+        ),
+        ("the council would keep investing in early help", "Dana Whitfield"),
     ]
     union = [quote for quote in article.quotes if quote.speaker_name == "Tom Okafor"]
     assert len(union) == 2
@@ -85,7 +91,8 @@ def test_the_output_is_a_draft_that_load_archive_accepts(tmp_path):
     assert article.status == ArticleStatus.DRAFT
     assert not Article.objects.published().filter(pk=article.pk).exists()
     kinds = list(Statement.objects.filter(article=article).order_by("position").values_list("kind", flat=True))
-    assert kinds.count("direct") == 4 and kinds.count("reported") == 1  # "She added that the council would …"
+    # "The inspection … found that …" and "She added that the council would …"
+    assert kinds.count("direct") == 4 and kinds.count("reported") == 2
     assert Person.objects.filter(slug="tom-okafor").exists()
 
 
@@ -185,7 +192,10 @@ def test_staff_review_a_pasted_page_and_save_it_as_a_draft(contributor_client):
     article = Article.objects.get(slug="westvale-celebrates-ofsted-judgement")
     assert saved.status_code == 302 and saved.url.endswith(f"/admin/articles/article/{article.pk}/change/")
     assert article.status == ArticleStatus.DRAFT and article.source_url == "https://example.org/news/westvale"
-    assert article.statements.count() == 4  # the unattributed fragment ("requires improvement") is left out
+    # Four quotes, and "Ofsted rated the services 'requires improvement to be good' …" as the inspectorate's
+    # reported judgement (as the curated seeds record "Ofsted rated the services inadequate").
+    assert article.statements.count() == 5
+    assert article.statements.filter(kind="reported", speaker__slug="ofsted").count() == 1
     assert article.history.first().history_change_reason == "Loaded from imported.json"
 
 
