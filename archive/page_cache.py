@@ -21,6 +21,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import MiddlewareNotUsed
 from django.utils.cache import cc_delim_re, patch_vary_headers
 
 from archive.models import ArchiveRevision
@@ -33,6 +34,8 @@ NEVER_KEPT = ("/admin/", "/healthz", "/accounts/")
 
 class VisitorPageCacheMiddleware:
     def __init__(self, get_response):
+        if not settings.ARCHIVE_PAGE_CACHE:
+            raise MiddlewareNotUsed("ARCHIVE_PAGE_CACHE is off")
         self.get_response = get_response
 
     def __call__(self, request):

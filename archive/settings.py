@@ -222,6 +222,10 @@ if os.environ.get("REDIS_URL"):
     # Pages of past revisions are never read again: they expire after 15 minutes.
     CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "archive-pages", "TIMEOUT": 900}
 
+# Whole public pages kept per archive revision (archive/page_cache.py). On unless set to 0: the
+# benchmark turns it off to measure what a page costs to make.
+ARCHIVE_PAGE_CACHE = env_flag("ARCHIVE_PAGE_CACHE", default=True)
+
 # One JSON line per request on standard output (archive.observability), for the log collector.
 LOGGING = {
     "version": 1,

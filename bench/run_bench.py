@@ -59,10 +59,16 @@ def size_label(articles: int) -> str:
     return f"{articles // 1000}k" if articles % 1000 == 0 else str(articles)
 
 
-def app_env(database_url: str, *, debug: bool = False) -> dict:
-    """The production settings (DEBUG off) that gunicorn runs with, against one database."""
+def app_env(database_url: str, *, debug: bool = False, page_cache: bool = False) -> dict:
+    """The production settings (DEBUG off) that gunicorn runs with, against one database.
+
+    The whole-page cache (archive/page_cache.py) is off unless asked for: with it, every timed request
+    of a page after the first is the same kept page, and the figures would say what the cache costs,
+    not what the page does. The run measures the app both ways (``app`` and ``app_cached``).
+    """
     return {
         **os.environ,
+        "ARCHIVE_PAGE_CACHE": "1" if page_cache else "0",
         "DJANGO_SETTINGS_MODULE": "archive.settings",
         "DJANGO_DEBUG": "1" if debug else "0",
         # Not a secret: the benchmark's servers only ever answer on the loopback.
@@ -323,21 +329,21 @@ def measure(server: Server, paths: dict[str, str], args, *, throughput: bool = T
     return figures
 
 
-def gunicorn(name: str, database_url: str, port: int) -> Server:
+def gunicorn(name: str, database_url: str, port: int, *, page_cache: bool = False) -> Server:
     return Server(
         name,
         [APP_BIN / "gunicorn", "archive.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
         port=port,
-        env=app_env(database_url),
+        env=app_env(database_url, page_cache=page_cache),
         cwd=ROOT,
         log=RESULTS / f"{name}.log",
         ready_path="/articles/synthetic-123/",
     )
 
 
-def measure_app(name: str, database_url: str, pages, args, *, json_variants: bool) -> dict:
+def measure_app(name: str, database_url: str, pages, args, *, json_variants: bool, page_cache: bool = False) -> dict:
     port = free_port()
-    server = gunicorn(name, database_url, port)
+    server = gunicorn(name, database_url, port, page_cache=page_cache)
     log(f"Starting {name} (gunicorn, 2 workers) on 127.0.0.1:{port}")
     server.start()
     try:
@@ -579,6 +585,10 @@ def main() -> None:
     results["floor_pragmas"] = pragmas = app_pragmas(app_env(f"sqlite:///{database}"))
     results["floor"] = sql_floor(database, captured, args.requests, args.latency_budget, pragmas)
     results["app"] = measure_app("app-sqlite", f"sqlite:///{database}", pages, args, json_variants=not args.no_json)
+    # As deployed: repeat visits to a page at the same archive revision are served whole.
+    results["app_cached"] = measure_app(
+        "app-sqlite page cache", f"sqlite:///{database}", pages, args, json_variants=False, page_cache=True
+    )
     results["datasette"] = measure_datasette(database, pages, facts, captured, args)
     if postgres_url:
         log("Capturing each page's SQL on PostgreSQL")

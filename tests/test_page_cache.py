@@ -124,3 +124,13 @@ def test_kept_pages_say_they_vary_on_the_cookie():
     # A freshly made article page says so too (it reads the session to know who is asking).
     caches[PAGE_CACHE].clear()
     assert "Cookie" in Client().get(article_url)["Vary"]
+
+
+def test_the_page_cache_can_be_turned_off(settings):
+    """ARCHIVE_PAGE_CACHE=0 (the benchmark measures what a page costs to make with it off)."""
+    settings.ARCHIVE_PAGE_CACHE = False
+    Client().get("/articles/")
+    with CaptureQueriesContext(connection) as queries:
+        assert Client().get("/articles/").status_code == 200
+    assert len(queries) > 1
+    assert not caches[PAGE_CACHE]._cache
