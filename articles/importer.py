@@ -369,10 +369,14 @@ def quoted_spans(paragraph: str) -> list[tuple[int, int, str]]:
         # Straight single quotes serve as quotation marks in plain-text pages; an apostrophe is told
         # apart by the letter after it ("council's") or before it ("'tis" is rare enough to ignore).
         if char in "‘“\"'" and (index == 0 or not paragraph[index - 1].isalnum()):
-            closer = {"‘": "’", "“": "”", '"': '"', "'": "'"}[char]
+            # Pages mix curly and straight marks ("rated ‘requires improvement to be good'"): a curly
+            # opening mark may be closed by its straight twin.
+            closers = {"‘": "’'", "“": '”"', '"': '"', "'": "'"}[char]
             end = index + 1
             while True:
-                end = paragraph.find(closer, end)
+                end = min(
+                    (found for found in (paragraph.find(closer, end) for closer in closers) if found != -1), default=-1
+                )
                 if end == -1:
                     break
                 following = paragraph[end + 1 : end + 2]
@@ -578,17 +582,31 @@ def attribute(article: ImportedArticle, people: list[KnownPerson]) -> None:
             ]
 
 
-GRADE_WORDS = re.compile(r"\b(requires improvement(?: to be good)?|inadequate|outstanding|good)\b", re.I)
+# "services require improvement to be good" as well as "the council requires improvement".
+GRADE_WORDS = re.compile(r"\b(requires? improvement(?: to be good)?|inadequate|outstanding|good)\b", re.I)
 # A grade counts when a judging word comes shortly before it: "rated the services inadequate",
-# "a judgement of 'good'", not "good practice" on its own.
-JUDGING = re.compile(r"\b(rated|rating|judged|judgement|judgment|graded|grade|found to be|remains?|remained)\b", re.I)
+# "a judgement of 'good'", "concluded that services …", not "good practice" on its own.
+JUDGING = re.compile(
+    r"\b(rated|rating|judged|judgement|judgment|graded|grade|found to be|remains?|remained|conclude[ds]?)\b", re.I
+)
 GRADES = {
     "inadequate": "inadequate",
     "requires improvement": "requires-improvement-to-be-good",
-    "requires improvement to be good": "requires-improvement-to-be-good",
     "good": "good",
     "outstanding": "outstanding",
 }
+# Without any grade, a report the article calls recent is one of the ungraded visits between
+# inspections ("a recent Ofsted report found the council had made 'positive progress'").
+RECENT_REPORT = re.compile(
+    r"\b(?:recent|latest|new|newly published|today’s|today's)\s+(?:[\w’'-]+\s+){0,2}"
+    r"(?:report|visit|monitoring visit|letter|findings)\b",
+    re.I,
+)
+
+
+def grade_of(words: str) -> str:
+    words = re.sub(r"^requires? improvement.*", "requires improvement", words.lower())
+    return GRADES[words]
 
 
 # Who reports a remark without quotation marks: a name, a pronoun, the inspectors, a body
@@ -607,13 +625,26 @@ REPORTED = re.compile(
     rf"|spoke|speaks|rated|rates)\b\s*(?:that\s+)?(?P<words>[^.!?]{{12,}})",
 )
 BODIES = re.compile(r"\b(council|authority|trust|government|department)\b", re.I)
-QUOTED = re.compile(r"[‘“\"](?P<inner>[^‘’“”\"]*)[’”\"]")
 
 
 def mostly_own_words(clause: str) -> bool:
-    """A reported remark may quote a few words ("found they remain ‘inadequate’"), not be a quotation."""
-    quoted = sum(word_count(match.group("inner")) for match in QUOTED.finditer(clause))
+    """A reported remark may quote a few words ("found they remain ‘inadequate’"), not be a quotation:
+    not one that opens with a quotation mark or a colon ("said: “We are …"), nor one mostly quoted.
+    A quotation left open (it closes in a later sentence) counts to the clause's end."""
+    if clause.lstrip()[:1] in set(":‘“\"'"):
+        return False
+    quoted = sum(word_count(words) for _, _, words in quoted_spans(clause))
     return quoted * 2 < word_count(clause)
+
+
+def inside_quotation(position: int, spans) -> bool:
+    return any(start <= position < end for start, end, _ in spans)
+
+
+def author_named(who: str) -> str:
+    """The part of a document's description that can name its author: "a recent Ofsted report",
+    not the body it is about ("a re-inspection of Sandwell Council’s services")."""
+    return re.split(r"\s+(?:of|into|on)\s+", who, maxsplit=1)[0]
 
 
 def reporter(who: str, people, article, last, inspectorate) -> KnownPerson | None:
@@ -624,8 +655,8 @@ def reporter(who: str, people, article, last, inspectorate) -> KnownPerson | Non
     if lowered in {"they", "it"}:
         return last["organisation"] or last["individual"]
     if INSPECTORATE_WORDS.search(who) or re.search(rf"\b{DOCUMENT}\b", lowered):
-        # A report or an inspection speaks for the inspectorate unless it names someone else.
-        named = find_speaker(who, people)[0]
+        # A report or an inspection speaks for the inspectorate unless it names another author.
+        named = find_speaker(author_named(who), people)[0]
         return named if named is not None and named is not inspectorate else inspectorate
     named = find_speaker(who, people)[0]
     if named is not None:
@@ -649,9 +680,16 @@ def reported_remarks(article, number, paragraph, people, last, inspectorate) -> 
     its own; the speaker is resolved as for quotes, and a report or inspection speaks for the
     inspectorate. The subject as printed, when it is not a name or a pronoun, is the role printed.
     """
+    spans = quoted_spans(paragraph)
+    offset = 0
     for sentence in re.split(r"(?<=[.!?])\s+", paragraph):
+        at = paragraph.find(sentence, offset)
+        offset = at + len(sentence)
         match = REPORTED.search(sentence)
         if not match or not mostly_own_words(match.group("words")):
+            continue
+        if inside_quotation(at + match.start("who"), spans):
+            # "‘… Ofsted also recognised the beginning of change,’ he said": words someone quoted.
             continue
         who = match.group("who")
         person = reporter(who, people, article, last, inspectorate)
@@ -681,11 +719,11 @@ def propose_inspections(article: ImportedArticle, inspections, *, url: str = "")
     the latest such one published up to three months before the article (or in the year its address names)."""
     text = article.body
     said = {
-        GRADES[match.group(1).lower()]
+        grade_of(match.group(1))
         for match in GRADE_WORDS.finditer(text)
         if JUDGING.search(text[max(0, match.start() - 60) : match.start()])
     }
-    if re.search(r"\bmonitoring visit", text, re.I):
+    if re.search(r"\bmonitoring visit", text, re.I) or (not said and RECENT_REPORT.search(text)):
         said.add("")  # visits are not graded
     if not said:
         return []

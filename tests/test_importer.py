@@ -159,6 +159,104 @@ def test_accuracy_on_the_seed_pages_against_the_curated_fixtures():
     assert sum(row["body lost"] for row in rows) == 0
     assert found == sum(row["quotes"] for row in rows) == 26  # every direct quote found
     assert sum(row["attributed"] for row in rows) / found >= 0.95
+    # Reported remarks: most proposals are ones a curator recorded too, by the same speaker.
+    proposed = sum(row["reported proposed"] for row in rows)
+    matching = sum(row["reported matching"] for row in rows)
+    assert proposed and matching / proposed >= 0.75
+    assert sum(row["reported attributed"] for row in rows) / matching >= 0.9
+
+
+FILLER = (
+    "Families in the borough have waited a long time for this news. Councillors from every party met on Tuesday "
+    "evening to talk about what should happen next, and parents' groups asked to be part of the plans."
+)
+
+
+def page_about_sandwell(headline: str, *paragraphs: str) -> bytes:
+    # A page is an article when it has a run of prose long enough to be one: the filler supplies it.
+    return "\n\n".join([headline, *paragraphs, FILLER]).encode()
+
+
+@pytest.mark.parametrize(
+    ("date", "paragraphs", "expected"),
+    [
+        # "require", not "requires", and a conclusion rather than a rating.
+        (
+            "2022-07-20",
+            [
+                "Inspectors concluded that children's services in Sandwell require improvement to be good, after"
+                " years of inadequate ratings.",
+                "The council said the work would go on across the borough.",
+            ],
+            ["sandwell-2022-05-ilacs-standard"],
+        ),
+        # No grade at all, but a report the article calls recent: an ungraded visit of the month before.
+        (
+            "2016-11-02",
+            [
+                "The latest Ofsted monitoring letter to Sandwell says social workers now carry smaller caseloads.",
+                "Ministers still plan to move the service to a trust next year.",
+            ],
+            ["sandwell-2016-sif-monitoring-visit"],
+        ),
+        # A grade said, and a recent report: the graded inspection is looked for, not a visit, and there
+        # was no inadequate one in the three months before.
+        (
+            "2016-11-02",
+            [
+                "Sandwell's services, rated inadequate, got a new report from inspectors this autumn.",
+                "The council said it welcomed the findings about caseloads in the borough.",
+            ],
+            [],
+        ),
+        # Nothing judged and nothing recent: no inspection proposed.
+        (
+            "2022-07-20",
+            [
+                "Sandwell council has opened a new family hub in West Bromwich with space for ten groups.",
+                "The hub offers good advice to parents, the council said in a statement.",
+            ],
+            [],
+        ),
+    ],
+)
+def test_inspections_proposed_from_the_judgement_words_and_dates(date, paragraphs, expected):
+    page = page_about_sandwell("Sandwell children's services news", *paragraphs)
+    result = import_page(page, "sandwell.txt", publisher="localgov", date=date)
+    assert result.article.inspections == expected
+
+
+def reported_on(paragraph: str):
+    result = import_page(page_about_sandwell("Sandwell news", paragraph), "page.txt", publisher="localgov")
+    return [(quote.words, quote.speaker_slug) for quote in result.article.quotes if quote.kind == "reported"]
+
+
+def test_a_report_about_a_council_speaks_for_the_inspectorate_not_for_the_council():
+    paragraph = (
+        "A re-inspection of Sandwell Council’s fostering service found that most children in care were now"
+        " visited on time by their social workers."
+    )
+    assert reported_on(paragraph) == [
+        ("most children in care were now visited on time by their social workers", "ofsted")
+    ]
+
+
+def test_a_speech_verb_inside_someone_elses_quotation_is_not_a_reported_remark():
+    paragraph = (
+        "‘While there is more to do, Ofsted also recognised the start of real change in a service that will"
+        " soon move to the new trust,’ he said."
+    )
+    assert reported_on(paragraph) == []
+
+
+def test_a_quotation_after_a_colon_is_not_also_a_reported_remark():
+    paragraph = "Sandwell Council said: “We are determined that children will see the difference every day.”"
+    assert reported_on(paragraph) == []
+
+
+def test_mixed_curly_and_straight_quotation_marks_close_each_other():
+    text = "rated ‘requires improvement to be good'. Inspectors reported that children were safe."
+    assert [words for _, _, words in quoted_spans(text)] == ["requires improvement to be good"]
 
 
 def test_blocks_join_wrapped_lines():

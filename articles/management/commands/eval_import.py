@@ -55,21 +55,23 @@ def evaluate(page: Path, curated_article: dict, curated_statements: list[dict], 
             found += 1
             attributed += match.speaker_slug == statement["speaker"][0]
     reported = [s for s in curated_statements if s["kind"] == "reported"]
-    reported_found = sum(
-        1
-        for statement in reported
-        if any(
-            q.kind == "reported"
-            and (
-                normalise(q.words) in normalise(statement["words"])
-                or normalise(statement["words"]) in normalise(q.words)
-            )
-            for q in result.article.quotes
-        )
-    )
+    proposed = [q for q in result.article.quotes if q.kind == "reported"]
+
+    def same_remark(quote, statement) -> bool:
+        ours, theirs = normalise(quote.words), normalise(statement["words"])
+        return ours in theirs or theirs in ours
+
+    # Recall (curated remarks the importer found), precision (its proposals a curator also recorded)
+    # and, of those, how many name the curator's speaker.
+    matches = [next((s for s in reported if same_remark(q, s)), None) for q in proposed]
     return {
         "reported": len(reported),
-        "reported found": reported_found,
+        "reported found": sum(1 for s in reported if any(same_remark(q, s) for q in proposed)),
+        "reported proposed": len(proposed),
+        "reported matching": sum(1 for match in matches if match is not None),
+        "reported attributed": sum(
+            1 for q, match in zip(proposed, matches, strict=True) if match and q.speaker_slug == match["speaker"][0]
+        ),
         "page": page.name,
         "furniture kept": sum(1 for p in got if p not in want),
         "body lost": sum(1 for p in want if p not in got),
@@ -110,9 +112,14 @@ class Command(BaseCommand):
         keys = ("furniture kept", "body lost", "quotes", "found", "attributed", "body paragraphs")
         total = {key: sum(row[key] for row in rows) for key in keys}
         share = total["attributed"] / total["found"] if total["found"] else 0
-        reported = sum(row["reported"] for row in rows)
+        reported = {
+            key: sum(row[key] for row in rows)
+            for key in ("reported", "reported found", "reported proposed", "reported matching", "reported attributed")
+        }
         self.stdout.write(
-            f"Reported remarks (no quotation marks) found: {sum(row['reported found'] for row in rows)} of {reported}"
+            f"Reported remarks (no quotation marks): found {reported['reported found']} of {reported['reported']} "
+            f"curated; {reported['reported proposed']} proposed, of which {reported['reported matching']} match a "
+            f"curated remark and {reported['reported attributed']} of those name its speaker"
         )
         self.stdout.write(
             f"| all | {total['furniture kept']} | {total['body lost']} of {total['body paragraphs']} | "
