@@ -624,6 +624,11 @@ REPORTED = re.compile(
     rf"(?:^|(?<=[\s,;:]))(?P<who>{REPORTER})(?:,[^,]{{3,120}},)?\s+(?:also\s+)?(?:{SPEECH_VERBS}|criticised|criticises"
     rf"|spoke|speaks|rated|rates)\b\s*(?:that\s+)?(?P<words>[^.!?]{{12,}})",
 )
+# The attribution after the remark, as news copy often puts it: "Attainment was lower than the
+# national average, the report said."
+REPORTED_AFTER = re.compile(
+    rf"^(?P<words>[^.!?]{{12,}}?),\s+(?P<who>{REPORTER})\s+(?:{SPEECH_VERBS})\.?$",
+)
 BODIES = re.compile(r"\b(council|authority|trust|government|department)\b", re.I)
 
 
@@ -633,8 +638,12 @@ def mostly_own_words(clause: str) -> bool:
     A quotation left open (it closes in a later sentence) counts to the clause's end."""
     if clause.lstrip()[:1] in set(":‘“\"'"):
         return False
+    # "described this as ‘demonstrable improvement’": the quoted words are what was said, and no more.
+    if re.fullmatch(r"\s*(?:[\w’'-]+\s+){0,2}as\s+[‘“\"'][^‘“\"]*[’”\"']\s*", clause):
+        return False
+    # 'said there is "much work to do"': two words of its own frame the quoted ones.
     quoted = sum(word_count(words) for _, _, words in quoted_spans(clause))
-    return quoted * 2 < word_count(clause)
+    return word_count(clause) - quoted >= 2
 
 
 def inside_quotation(position: int, spans) -> bool:
@@ -685,7 +694,7 @@ def reported_remarks(article, number, paragraph, people, last, inspectorate) -> 
     for sentence in re.split(r"(?<=[.!?])\s+", paragraph):
         at = paragraph.find(sentence, offset)
         offset = at + len(sentence)
-        match = REPORTED.search(sentence)
+        match = REPORTED.search(sentence) or REPORTED_AFTER.match(sentence)
         if not match or not mostly_own_words(match.group("words")):
             continue
         if inside_quotation(at + match.start("who"), spans):

@@ -49,7 +49,12 @@ def evaluate(page: Path, curated_article: dict, curated_statements: list[dict], 
     for statement in direct:
         words = normalise(statement["words"])
         match = next(
-            (q for q in result.article.quotes if words in normalise(q.words) or normalise(q.words) in words), None
+            (
+                q
+                for q in result.article.quotes
+                if q.kind == "direct" and (words in normalise(q.words) or normalise(q.words) in words)
+            ),
+            None,
         )
         if match:
             found += 1
