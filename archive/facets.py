@@ -180,9 +180,43 @@ class FacetFilter(django_filters.Filter):
                 return str(value)
         return str(label_from_row if label_from_row is not None else value)
 
-    def _grouped(self, qs):
-        fields = [self.field_name] + ([self.label_field] if self.label_field else [])
-        return qs.order_by().values(*fields).annotate(facet_count=Count("pk", distinct=self.many))
+    def _counted_side(self, qs):
+        """Where to group: (queryset, field, label field, group-by path, what to count).
+
+        A value across a to-many relation (an article's speakers) is grouped on the related rows,
+        kept to those of the listed results by a semi-join: "statements whose article is in the
+        list". Grouping the list LEFT JOINed to its million related rows instead makes the
+        database fetch the list's row for every related one, which at 100k articles took over a
+        second for an unfiltered list; from the related side the covering indexes answer it.
+        """
+        if not self.many:
+            return qs.order_by(), self.field_name, self.label_field, self.group_by, "pk"
+        first, _, rest = self.field_name.partition("__")
+        relation = qs.model._meta.get_field(first)
+        # The name by which the related model filters back to the listed one.
+        back = relation.field.name if relation.auto_created else relation.related_query_name()
+        related = relation.related_model._default_manager.filter(**{f"{back}__in": qs.order_by().values("pk")})
+
+        def strip(path):
+            return path.partition("__")[2] if path else path
+
+        return related.order_by(), rest, strip(self.label_field), strip(self.group_by), back
+
+    def _grouped(self, qs, only=None):
+        """Grouped rows with ``value``, ``label`` and ``facet_count``; ``only``: just these values."""
+        counted, field_name, label_field, _, counted_path = self._counted_side(qs)
+        if only is not None:
+            counted = counted.filter(**{f"{field_name}__in": only})
+        columns = {"value": F(field_name)} | ({"label": F(label_field)} if label_field else {})
+        return counted.values(**columns).annotate(facet_count=Count(counted_path, distinct=self.many))
+
+    def _as_row(self, grouped_row) -> dict:
+        """A grouped row keyed by this filter's own field names, as the rest of the facet reads them."""
+        return {
+            self.field_name: grouped_row["value"],
+            self.label_field: grouped_row.get("label"),
+            "facet_count": grouped_row["facet_count"],
+        }
 
     def _has_value(self, row) -> bool:
         # Rows without a value (no related row, a blank choice) are dropped after grouping:
@@ -206,11 +240,11 @@ class FacetFilter(django_filters.Filter):
         """The most frequent related objects, grouped by key, with value and label joined afterwards."""
         connection = connections[qs.db]
         quote = connection.ops.quote_name
+        counted, _, _, group_by, counted_path = self._counted_side(qs)
         grouped = (
-            qs.order_by()
-            .annotate(facet_key=F(self.group_by))
+            counted.annotate(facet_key=F(group_by))
             .values("facet_key")
-            .annotate(facet_count=Count("pk", distinct=self.many))
+            .annotate(facet_count=Count(counted_path, distinct=self.many))
             .order_by("-facet_count", "facet_key")[:limit]
         )
         sql, params = grouped.query.sql_with_params()
@@ -235,20 +269,19 @@ class FacetFilter(django_filters.Filter):
         else:
             grouped = self._grouped(qs)
             if self.order == "count":
-                grouped = grouped.order_by("-facet_count", self.label_field or self.field_name)
+                grouped = grouped.order_by("-facet_count", "label" if self.label_field else "value")
             elif self.order in ("value", "value_desc"):
-                grouped = grouped.order_by(f"{'-' if self.order == 'value_desc' else ''}{self.field_name}")
+                grouped = grouped.order_by(f"{'-' if self.order == 'value_desc' else ''}value")
             # Two spare rows, for the empty and blank groups dropped below.
-            rows = [row for row in grouped[: limit + 3] if self._has_value(row)]
+            rows = [self._as_row(row) for row in grouped[: limit + 3]]
+            rows = [row for row in rows if self._has_value(row)]
         truncated = len(rows) > limit
         rows = rows[:limit]
         seen = {row[self.field_name] for row in rows}
         missing = [value for value in selected if value not in seen]
         if missing:
             # Selected values stay visible even when outside the top values or at zero.
-            extra = {
-                row[self.field_name]: row for row in self._grouped(qs.filter(**{f"{self.field_name}__in": missing}))
-            }
+            extra = {row["value"]: self._as_row(row) for row in self._grouped(qs, only=missing)}
             labels = {}
             if self.choices is None and len(extra) < len(missing):
                 # Labels for selected values with no results here; a value found nowhere is not
