@@ -108,11 +108,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # A read-mostly archive: write-ahead logging lets readers run beside a writer,
-        # NORMAL sync is safe with WAL, and a larger page cache and memory-mapped reads
-        # keep the indexes in memory. Writers take the lock up front and wait for it.
+        # NORMAL sync is safe with WAL, and memory-mapped reads keep the indexes in memory
+        # without a copy in SQLite's own page cache. Writers take the lock up front and wait.
+        # Measured at 100k articles and left out: temp_store=MEMORY and a 64 MB cache_size
+        # both made the grouping behind uncached facet counts about twice as slow (SQLite's
+        # sorter then sorts a million rows in one in-memory run instead of in spilled chunks).
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
-            "PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY; PRAGMA busy_timeout=5000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456; PRAGMA busy_timeout=5000;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

@@ -537,10 +537,14 @@ class Article(VersionedModel):
         permissions = [("publish_article", "Can publish and withdraw articles")]
         indexes = [
             models.Index(fields=["status", "published_on"], name="article_status_date"),
-            # Covering indexes for the facets: each count reads its index alone, never the table.
-            models.Index(fields=["status", "publisher", "id"], name="article_status_publisher"),
-            models.Index(fields=["status", "year", "id"], name="article_status_year"),
-            models.Index(fields=["status", "kind", "id"], name="article_status_kind"),
+            # A covering index for the facets: it holds every small facet column, so any count,
+            # filtered on some of them and grouped on another, reads it alone and never the table.
+            # (Narrower per-facet indexes tempted SQLite into reading the table for the filters
+            # to skip a sort: kind within one publisher took 160 ms at 100k, and 7 ms from this.)
+            models.Index(fields=["status", "publisher", "year", "kind"], name="article_facet_columns"),
+            # Statements and inspections ask whether their article is published for each of up to
+            # a million rows: this small index answers it without reading the article (and its body).
+            models.Index(fields=["id", "status"], name="article_id_status"),
         ]
 
     def __str__(self):

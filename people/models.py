@@ -212,9 +212,11 @@ class Statement(VersionedModel):
             models.CheckConstraint(condition=Q(position__gte=1), name="statement_position_from_one"),
         ]
         indexes = [
-            # Covering indexes for counting speakers per article and articles per speaker.
+            # Covering indexes for counting speakers per article and articles per speaker; the
+            # kind in the second lets a count filtered by kind group by speaker (or the reverse)
+            # from the index alone, not from a million table rows.
             models.Index(fields=["article", "speaker", "kind"], name="statement_article_speaker"),
-            models.Index(fields=["speaker", "article"], name="statement_speaker_article"),
+            models.Index(fields=["speaker", "kind", "article"], name="statement_speaker_kind"),
         ]
 
     def __str__(self):
