@@ -472,8 +472,8 @@ def test_a_load_refreshes_the_planner_statistics_of_the_tables_it_changed(tmp_pa
     assert analysed_tables(queries.captured_queries) == {"articles_article", "people_statement"}
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1 WHERE tbl IN ('articles_article', 'people_statement')")
-            assert {row[0] for row in cursor.fetchall()} == {"articles_article", "people_statement"}
+            cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+            assert {"articles_article", "people_statement"} <= {row[0] for row in cursor.fetchall()}
     # Nothing changed on a second load, so nothing to re-analyse; a dry run writes no statistics either.
     with CaptureQueriesContext(connection) as queries:
         load(path)
