@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.text import slugify
 
@@ -77,10 +77,25 @@ PRONOUNS = {"he", "she", "they"}
 OPEN_QUOTES = "‘“\"'"
 FURNITURE_WORDS = re.compile(
     r"\b(sign up|subscribe|newsletter|cookie|advert|recruiter|recuriter|apply now|read more|related|share this|"
-    r"follow us|copyright|all rights reserved|privacy|terms and conditions|jobs?\b|salary|per annum|pro rata|"
-    r"click here|back to top|skip to|menu|search|log ?in|image|photo|getty|caption)\b",
+    r"follow us|copyright|all rights reserved|privacy|terms and conditions|jobs (?:of the week|board)|find a job|"
+    r"salary|per annum|pro rata|"
+    r"click here|back to top|skip to|menu|search|log ?in|image|photo|getty|caption|join the conversation|"
+    r"comments? \(\d+\)|comments are (?:closed|moderated)|most (?:read|popular)|more on this story|related topics|"
+    r"notes to editors|media (?:contact|enquiries)|was this page helpful|accessibility (?:help|statement))\b",
     re.I,
 )
+# What news sites put inside an article, between its paragraphs: a teaser, a sign-up box, a picture.
+INLINE_FURNITURE = re.compile(
+    r"^(?:read more|read next|more:|see also|also read|related|sign up|advertisement|image|photo|picture|watch|"
+    r"listen)\b",
+    re.I,
+)
+# A salary or a pay range: job adverts, not a sentence that mentions money ("an extra £4m").
+PAY = re.compile(r"£\s?\d[\d,.]*k?\s*(?:-|–|to)\s*£?\s?\d|\b(?:per annum|pro rata|salary)\b", re.I)
+# A menu or breadcrumb trail: "Home | News | Sport", "Home > News > Social care", "News  Features  Jobs".
+NAVIGATION = re.compile(r"\s[|>»›/·•]\s|\S {2,}\S|^(?:home|you are here)\b", re.I)
+# Who wrote it and when, above an article: "By A Name", "UPDATED: 10:42, 2 February 2022".
+BYLINE = re.compile(r"^(?:[Bb]y|[Ww]ritten by)\s+[A-Z]")
 
 
 class ImportError_(ValueError):
@@ -101,6 +116,7 @@ class Quote:
 @dataclass
 class ImportedArticle:
     headline: str = ""
+    standfirst: str = ""
     byline: str = ""
     published_on: PartialDate | None = None
     date_stated: bool = False
@@ -182,7 +198,7 @@ def looks_like_furniture(block: str, repeated: Counter) -> bool:
         return True
     if FURNITURE_WORDS.search(stripped) and words < 25:
         return True
-    return bool(re.search(r"£\s?\d|\d{2},\d{3}", stripped)) and words < 30
+    return bool(PAY.search(stripped)) and words < 30
 
 
 def vocabulary(text: str) -> set[str]:
@@ -300,7 +316,9 @@ def extract(text: str) -> ImportedArticle:
             continue
         if gap is None and index + 1 < len(prose) and prose[index + 1]:
             before = vocabulary(" ".join(blocks[start:index]))
-            if len(vocabulary(blocks[index + 1]) & before) / max(1, len(vocabulary(blocks[index + 1]))) >= 0.15:
+            on_subject = len(vocabulary(blocks[index + 1]) & before) / max(1, len(vocabulary(blocks[index + 1])))
+            # A teaser or sign-up box between paragraphs ("Read more: …") is skipped whatever follows it.
+            if on_subject >= 0.15 or (INLINE_FURNITURE.match(blocks[index]) and word_count(blocks[index]) <= 20):
                 gap = index
                 continue
         runs.append((start, gap if gap is not None and gap == index - 1 else index))
@@ -321,13 +339,21 @@ def extract(text: str) -> ImportedArticle:
         last += 1
     kept = body
     article = ImportedArticle(paragraphs=kept, furniture=[b for b in blocks if b not in kept])
-    # The headline: the nearest title-like block before the body (not a dateline or furniture).
+    # The header, read upwards from the body: bylines, datelines, picture credits and share or comment
+    # counts are passed over; title-like blocks are the headline (the top one) and a standfirst (any
+    # below it); navigation ends it.
+    titles = []
     for block in reversed(blocks[:first]):
-        date, _ = find_date(block)
-        furniture = repeated[block.lower()] > 1 or FURNITURE_WORDS.search(block)
-        if is_title_like(block) and not (date and word_count(block) <= 8) and not furniture:
-            article.headline = block
+        if NAVIGATION.search(block) or repeated[block.lower()] > 1:
             break
+        if is_header_aside(block):
+            continue
+        if not is_title_like(block):
+            break
+        titles.insert(0, block)
+    if titles:
+        article.headline = titles[0]
+        article.standfirst = " ".join(titles[1:])
     # The date and byline: a dateline near the top.
     for block in blocks[: first + 1]:
         date, matched = find_date(block)
@@ -335,9 +361,8 @@ def extract(text: str) -> ImportedArticle:
             article.published_on, article.date_stated = date, True
             name = block.replace(matched, "").strip(" ,|-–—")
             name = re.sub(r"^(by|written by)\s+", "", name, flags=re.I)
-            name = re.sub(
-                r"^(published|updated|last updated|posted|date|first published)\s*:?\s*$", "", name, flags=re.I
-            )
+            name = re.sub(r"^(published|updated|last updated|posted|date|first published)\b\s*:?", "", name, flags=re.I)
+            name = re.sub(r"\b\d{1,2}[:.]\d\d\s*(?:[ap]\.?m\.?|BST|GMT)?", "", name, flags=re.I).strip(" ,|-–—")
             if name and 1 <= word_count(name) <= 5 and name[0].isupper() and not find_date(name)[0]:
                 article.byline = name
             break
@@ -349,12 +374,37 @@ def extract(text: str) -> ImportedArticle:
                 if date:
                     article.published_on, article.date_stated = date, True
                     break
+    if not article.byline:
         for block in blocks[:first]:
-            match = re.match(r"^by\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3})$", block.strip())
-            if match:
-                article.byline = match.group(1)
+            if is_byline(block):
+                article.byline = byline_name(block)
                 break
     return article
+
+
+def is_byline(block: str) -> bool:
+    return bool(BYLINE.match(block.strip())) and word_count(block) <= 12
+
+
+def byline_name(block: str) -> str:
+    """The writer's name in "By A Name", "By A Name, Local Democracy Reporter", "By A Name Political Editor"."""
+    text = re.sub(r"^(?:by|written by)\s+", "", block.strip(), flags=re.I)
+    name = text.split(",")[0].strip()
+    words = name.split()
+    return " ".join(words[:2]) if len(words) > 3 else name
+
+
+def is_header_aside(block: str) -> bool:
+    """What sits between a headline and its article: a byline, a dateline, a picture credit, "Share"."""
+    words = word_count(block)
+    date, _ = find_date(block)
+    return (
+        is_byline(block)
+        or (date is not None and words <= 10)
+        or bool(INLINE_FURNITURE.match(block))
+        or (bool(FURNITURE_WORDS.search(block)) and words <= 12)
+        or words <= 2
+    )
 
 
 # --- quotes and speakers ---------------------------------------------------------------------------------
@@ -401,6 +451,9 @@ class KnownPerson:
     surname: str
     roles: list[str]
     kind: str
+    # Where their roles were held ("Sandwell"): a role as printed ("the cabinet member for children's
+    # services") names them only in an article about one of these places.
+    places: tuple[str, ...] = ()
 
 
 def attribution(paragraph: str, spans) -> str:
@@ -466,6 +519,10 @@ NAMED_SPEAKER = re.compile(
 )
 
 
+# "The council's leader, Cllr A B, said": a role (in any case) set before the name by commas.
+ROLE_NAME_SPEAKER = re.compile(
+    rf"(?:^|(?<=[.;:]\s))([A-Za-z][^,.;:\"“”‘’]{{2,120}}?),\s*({NAME}),\s+(?:{SPEECH_VERBS})\b"
+)
 PROPER_NAME = re.compile(rf"^{NAME}$")
 NOT_NAMES = PRONOUNS | {"the", "a", "an", "it", "this", "that", "there", "we", "i", "you"}
 
@@ -473,6 +530,9 @@ NOT_NAMES = PRONOUNS | {"the", "a", "an", "it", "this", "that", "there", "we", "
 def named_speaker(text: str) -> tuple[str, str]:
     """(name, role as printed) of the speaker a sentence introduces: "said Cllr A B", "A B, role, said",
     "Role, A B, said:". Empty when it names nobody."""
+    preset = ROLE_NAME_SPEAKER.search(text)
+    if preset and is_full_name(preset.group(2)):
+        return preset.group(2).strip(), preset.group(1).strip()
     match = NAMED_SPEAKER.search(text)
     if not match:
         return "", ""
@@ -489,6 +549,12 @@ def named_speaker(text: str) -> tuple[str, str]:
     return name, role
 
 
+def is_full_name(name: str) -> bool:
+    """ "Cllr Ruth Penhaligon" or "Jonah Mbeki", not "Inspectors" or "The Council"."""
+    bare = re.sub(rf"^{HONORIFICS}\s+", "", name.strip())
+    return len(bare.split()) >= 2 and bare.split()[0].lower() not in NOT_NAMES
+
+
 def speaker_of(text: str, people: list[KnownPerson], article: ImportedArticle) -> tuple[KnownPerson | None, str, str]:
     """The speaker a text introduces, known or new: (person, role as printed, how)."""
     person, printed, how = find_speaker(text, people)
@@ -498,15 +564,26 @@ def speaker_of(text: str, people: list[KnownPerson], article: ImportedArticle) -
         known = find_speaker(name, people)
         if known[0] is not None and known[2] != "role":
             return known[0], role, known[2]
-        bare = re.sub(rf"^{HONORIFICS}\s+", "", name)
-        slug = slugify(bare)
-        article.new_people.setdefault(slug, bare)
-        return (
-            KnownPerson(slug, bare, bare.split()[-1], [], "individual"),
-            role or (printed if how == "role" else ""),
-            "new person",
-        )
+        introduced, how = new_person(name, article)
+        return introduced, role or (printed if how == "new person" and printed != name else ""), how
     return person, role, how
+
+
+def new_person(name: str, article: ImportedArticle) -> tuple[KnownPerson, str]:
+    """Someone the archive does not know, by the name printed: (person, how).
+
+    "Ms Penhaligon added" is the person this article already introduced as Cllr Ruth Penhaligon;
+    a full name not seen before becomes a proposed new person.
+    """
+    bare = re.sub(rf"^{HONORIFICS}\s+", "", name.strip())
+    if len(bare.split()) == 1:
+        introduced = [slug for slug, full in article.new_people.items() if full.split()[-1] == bare]
+        if len(introduced) == 1:
+            slug = introduced[0]
+            return KnownPerson(slug, article.new_people[slug], bare, [], "individual"), "surname"
+    slug = slugify(bare)
+    article.new_people.setdefault(slug, bare)
+    return KnownPerson(slug, article.new_people[slug], bare.split()[-1], [], "individual"), "new person"
 
 
 # Collective names for the inspectorate: "inspectors found …" is Ofsted speaking, when Ofsted is known.
@@ -517,6 +594,13 @@ INSPECTORATE_NAMES = {"ofsted"}
 def attribute(article: ImportedArticle, people: list[KnownPerson]) -> None:
     """Give each quotation its speaker, carrying speakers over paragraphs as a reader does."""
     inspectorate = next((p for p in people if p.name.lower() in INSPECTORATE_NAMES), None)
+    text = " ".join([article.headline, *article.paragraphs]).lower()
+    people = [
+        person
+        if not person.places or any(place.lower() in text for place in person.places)
+        else replace(person, roles=[])
+        for person in people
+    ]
     last = {"individual": None, "organisation": None}  # the most recent speaker or person named, by kind
     previous: KnownPerson | None = None  # who spoke the last quotation, or was just introduced
     pending_role = ""  # the role printed where a speaker was introduced, for their quotations
@@ -621,13 +705,14 @@ REPORTER = (
     r"(?:\s+(?:from|by|of|into)\s+(?:[\w’'-]+\s+){0,4}?[\w’'-]+?)?(?:\s+in\s+(?:19|20)\d\d)?"
 )
 REPORTED = re.compile(
-    rf"(?:^|(?<=[\s,;:]))(?P<who>{REPORTER})(?:,[^,]{{3,120}},)?\s+(?:also\s+)?(?:{SPEECH_VERBS}|criticised|criticises"
+    rf"(?:^|(?<=[\s,;:]))(?P<who>{REPORTER})(?:,(?P<aside>[^,]{{3,120}}),|,)?\s+(?:also\s+)?(?:has\s+|have\s+|had\s+)?"
+    rf"(?:{SPEECH_VERBS}|criticised|criticises"
     rf"|spoke|speaks|rated|rates)\b\s*(?:that\s+)?(?P<words>[^.!?]{{12,}})",
 )
 # The attribution after the remark, as news copy often puts it: "Attainment was lower than the
 # national average, the report said."
 REPORTED_AFTER = re.compile(
-    rf"^(?P<words>[^.!?]{{12,}}?),\s+(?P<who>{REPORTER})\s+(?:{SPEECH_VERBS})\.?$",
+    rf"^(?P<words>[^.!?]{{12,}}?),\s+(?P<who>{REPORTER})\s+(?:has\s+|have\s+|had\s+)?(?:{SPEECH_VERBS})\.?$",
 )
 BODIES = re.compile(r"\b(council|authority|trust|government|department)\b", re.I)
 
@@ -670,6 +755,11 @@ def reporter(who: str, people, article, last, inspectorate) -> KnownPerson | Non
     named = find_speaker(who, people)[0]
     if named is not None:
         return named
+    if PROPER_NAME.match(who):
+        bare = re.sub(rf"^{HONORIFICS}\s+", "", who)
+        if is_full_name(who) or (bare != who and any(f.split()[-1] == bare for f in article.new_people.values())):
+            # Someone the archive does not know: "Gareth Lloyd said", "Mr Grant said" (introduced above).
+            return new_person(who, article)[0]
     body = BODIES.search(who)
     if body:
         # "the council", "the Labour-run authority": the body of that kind the article names.
@@ -701,6 +791,14 @@ def reported_remarks(article, number, paragraph, people, last, inspectorate) -> 
             # "‘… Ofsted also recognised the beginning of change,’ he said": words someone quoted.
             continue
         who = match.group("who")
+        aside = (match.groupdict().get("aside") or "").strip()
+        if aside and PROPER_NAME.match(aside) and is_full_name(aside):
+            # "Conservative MP for Halesowen and Rowley Regis, James Morris, spoke": the name by the verb.
+            who = aside
+        elif match.re is REPORTED_AFTER and quoted_spans(match.group("words")):
+            # '"Serious failings" at the council, an inspection has found': the quoted words are the
+            # report's own, a direct quote, and the rest is the article's framing of them.
+            continue
         person = reporter(who, people, article, last, inspectorate)
         if person is None:
             continue
@@ -709,7 +807,9 @@ def reported_remarks(article, number, paragraph, people, last, inspectorate) -> 
             continue
         if any(quote.words == words for quote in article.quotes):
             continue
-        printed = "" if who.lower() in PRONOUNS | {"it"} or who == person.name else who
+        printed = "" if who.lower() in PRONOUNS | {"it"} or who == person.name or PROPER_NAME.match(who) else who
+        if not printed and aside and who != aside and PROPER_NAME.match(who):
+            printed = aside  # "Councillor Simon Hackett, cabinet member for children's services, said"
         article.quotes.append(
             Quote(
                 words=words,

@@ -37,7 +37,7 @@ class ImportResult:
 
 def known_people() -> list[KnownPerson]:
     people = []
-    for person in Person.objects.prefetch_related("roles"):
+    for person in Person.objects.prefetch_related("roles__organisation"):
         parts = person.name.split()
         people.append(
             KnownPerson(
@@ -46,6 +46,10 @@ def known_people() -> list[KnownPerson]:
                 surname=parts[-1] if len(parts) > 1 else "",
                 roles=[role.title for role in person.roles.all()],
                 kind=person.kind,
+                # An organisation's first word is its place ("Sandwell Metropolitan Borough Council").
+                places=tuple(
+                    sorted({role.organisation.name.split()[0] for role in person.roles.all() if role.organisation})
+                ),
             )
         )
     return people
@@ -83,6 +87,7 @@ def import_page(data: bytes, name: str, *, publisher: str, url: str = "", date: 
                 "headline": article.headline or "(headline to be written)",
                 "headline_inferred": not article.headline,
                 "publisher": [publisher],
+                "standfirst": article.standfirst,
                 "byline": article.byline,
                 "published_on": article.published_on.isoformat() if article.published_on else None,
                 "published_on_inferred": bool(article.published_on and not article.date_stated),

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from articles.importer import ImportError_, blocks_of, decode, extract, find_date, quoted_spans
 from articles.importing import import_page
-from articles.management.commands.eval_import import evaluate_seeds
+from articles.management.commands.eval_import import evaluate_seeds, evaluate_test_pages
 from articles.models import Article, ArticleStatus
 from people.models import Person, Statement
 
@@ -166,6 +166,75 @@ def test_accuracy_on_the_seed_pages_against_the_curated_fixtures():
     matching = sum(row["reported matching"] for row in rows)
     assert proposed and matching / proposed >= 0.75
     assert sum(row["reported attributed"] for row in rows) / matching >= 0.9
+
+
+def test_accuracy_on_the_tests_own_pages_in_other_sites_styles():
+    """Pages written for the tests in styles the seeds do not show (a trade title, a regional daily, a
+    broadcaster, council news releases), each against the fixture a curator would write for it."""
+    rows = evaluate_test_pages()
+    assert len(rows) == 6
+    assert sum(row["furniture kept"] for row in rows) == 0
+    assert sum(row["body lost"] for row in rows) == 0
+    found = sum(row["found"] for row in rows)
+    assert found == sum(row["quotes"] for row in rows) == 16
+    assert sum(row["attributed"] for row in rows) / found >= 0.95
+    assert all(row["headline"] for row in rows)
+    proposed = sum(row["reported proposed"] for row in rows)
+    matching = sum(row["reported matching"] for row in rows)
+    assert proposed and matching / proposed >= 0.75
+    assert sum(row["reported found"] for row in rows) / sum(row["reported"] for row in rows) >= 0.75
+
+
+def test_the_header_is_read_above_the_body_past_bylines_datelines_and_counts():
+    article = imported("trade_press.txt").article
+    # Not "Comments (3)" (nearest the body), nor the breadcrumb trail above it.
+    assert article.headline == "Ofsted finds 'serious weaknesses' in Eastmoor children's services"
+    assert article.standfirst.startswith("Inspectors say children waited too long")
+    assert article.byline == "Helen Achterberg"
+    regional = imported("regional_live.txt").article
+    assert regional.headline.startswith("Highfield children's services 'good'")
+    assert regional.byline == "Tom Ashworth"  # not "UPDATED: 10:42"
+    assert regional.published_on.isoformat() == "2022-02-02"
+    broadcaster = imported("national_broadcaster.txt").article
+    assert broadcaster.headline == "Porthaven children's services 'require improvement'"
+    assert broadcaster.byline == "Lucy Tremaine"
+
+
+def test_a_teaser_inside_the_article_is_dropped_and_the_article_kept_around_it():
+    article = imported("regional_live.txt").article
+    assert article.paragraphs[0].startswith("Highfield Council's children's services have been rated good")
+    assert article.paragraphs[-1] == "Opposition councillors said the improvement was welcome but overdue."
+    assert "Read more" not in article.body and "Sign up" not in article.body
+    # Money or a job in a sentence is not a job advert.
+    assert "do the job they came into the profession" in article.body
+    trade = imported("trade_press.txt").article
+    assert any("an extra £4m" in paragraph for paragraph in trade.paragraphs)
+    assert "Team Manager" not in trade.body and "£45,000" not in trade.body
+
+
+def test_speakers_introduced_after_their_role_and_later_by_surname():
+    quotes = imported("national_broadcaster.txt").article.quotes
+    by_words = {quote.words: quote for quote in quotes}
+    # "The council's cabinet member for children, Cllr Howard Grant, said the report was "fair and balanced"."
+    framed = by_words['the report was "fair and balanced"']
+    assert (framed.kind, framed.speaker_slug) == ("reported", "howard-grant")
+    assert framed.role_as_printed == ""  # the name is not a role
+    assert by_words["the council would open a new supported housing scheme later this year"].speaker_slug == (
+        "howard-grant"  # "Mr Grant said", introduced above as Cllr Howard Grant: not a new person "Grant"
+    )
+    assert by_words["A council's children's services require improvement"].speaker_slug == "ofsted"
+    regional = imported("regional_live.txt").article
+    rao = next(q for q in regional.quotes if q.words.startswith("This is a tremendous result"))
+    assert (rao.speaker_slug, rao.role_as_printed) == ("sunita-rao", "The council's leader")
+
+
+def test_a_role_held_at_another_council_does_not_name_the_speaker():
+    # Simon Hackett was Sandwell's cabinet member for children's services; this is Eastmoor's.
+    article = imported("trade_press.txt").article
+    assert "simon-hackett" not in {quote.speaker_slug for quote in article.quotes}
+    assert {
+        q.speaker_slug for q in article.quotes if q.words.startswith(("We are deeply sorry", "An improvement"))
+    } == {"ruth-penhaligon"}
 
 
 FILLER = (

@@ -1,7 +1,10 @@
 """How well import_article does on pages whose fixtures were curated by hand: `make eval-import`.
 
-For each page in fixtures/sources/ whose address matches a curated article: furniture paragraphs kept in
-the body, body paragraphs lost, direct quotes found, and quotes attributed to the right speaker.
+For each page in fixtures/sources/ whose address matches a curated article, and for each page the
+tests add (tests/import_pages/NAME.txt beside NAME.json, the fixture a curator would write for it, in
+the styles of news sites and council press offices the seeds do not cover): furniture paragraphs kept
+in the body, body paragraphs lost, direct quotes found, quotes attributed to the right speaker, and
+reported remarks found and proposed.
 """
 
 import json
@@ -99,11 +102,32 @@ def evaluate_seeds() -> list[dict]:
     return rows
 
 
+TEST_PAGES = Path(settings.BASE_DIR) / "tests" / "import_pages"
+
+
+def evaluate_test_pages() -> list[dict]:
+    """The pages the tests add, each against the fixture written for it by hand."""
+    rows = []
+    for expected in sorted(TEST_PAGES.glob("*.json")):
+        page = expected.with_suffix(".txt")
+        if page.exists():
+            objects = json.loads(expected.read_text(encoding="utf-8"))
+            article = next(o["fields"] for o in objects if o["model"] == "articles.article")
+            statements = [o["fields"] for o in objects if o["model"] == "people.statement"]
+            rows.append(evaluate(page, article, statements, article["publisher"][0]))
+    return rows
+
+
 class Command(BaseCommand):
-    help = "Measure import_article against the hand-curated seed articles and print the figures."
+    help = "Measure import_article against hand-curated articles (the seeds, and the tests' pages); print the figures."
 
     def handle(self, **options):
-        rows = evaluate_seeds()
+        self.stdout.write("Seed pages (fixtures/sources/) against the curated fixtures:\n")
+        self.table(evaluate_seeds())
+        self.stdout.write("\nThe tests' own pages (tests/import_pages/), in other sites' styles:\n")
+        self.table(evaluate_test_pages())
+
+    def table(self, rows):
         self.stdout.write(
             "| page | furniture kept | body lost | quotes found | attributed right | headline | inspection |"
         )
