@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import quote_plus, urlencode
 
 import django_filters
@@ -108,6 +109,16 @@ class FacetResult:
         return [option for option in self.options if option.selected]
 
 
+class CountedSide(NamedTuple):
+    """The rows a facet is counted over, and its paths as seen from them."""
+
+    queryset: models.QuerySet
+    value: str  # the facet's value
+    label: str | None  # its display name, if read from the rows
+    group_by: str | None  # the foreign key grouped on, if any
+    counted: str  # what each group counts (distinct, across a to-many relation)
+
+
 class FacetFilter(django_filters.Filter):
     """A filter whose values are also counted as a facet.
 
@@ -180,8 +191,8 @@ class FacetFilter(django_filters.Filter):
                 return str(value)
         return str(label_from_row if label_from_row is not None else value)
 
-    def _counted_side(self, qs):
-        """Where to group: (queryset, field, label field, group-by path, what to count).
+    def _counted_side(self, qs) -> CountedSide:
+        """Where this facet's values are grouped and counted.
 
         A value across a to-many relation (an article's speakers) is grouped on the related rows,
         kept to those of the listed results by a semi-join: "statements whose article is in the
@@ -190,25 +201,26 @@ class FacetFilter(django_filters.Filter):
         second for an unfiltered list; from the related side the covering indexes answer it.
         """
         if not self.many:
-            return qs.order_by(), self.field_name, self.label_field, self.group_by, "pk"
-        first, _, rest = self.field_name.partition("__")
+            return CountedSide(qs.order_by(), self.field_name, self.label_field, self.group_by, "pk")
+        first, _, value_path = self.field_name.partition("__")
         relation = qs.model._meta.get_field(first)
         # The name by which the related model filters back to the listed one.
         back = relation.field.name if relation.auto_created else relation.related_query_name()
         related = relation.related_model._default_manager.filter(**{f"{back}__in": qs.order_by().values("pk")})
 
-        def strip(path):
+        def from_related(path):
             return path.partition("__")[2] if path else path
 
-        return related.order_by(), rest, strip(self.label_field), strip(self.group_by), back
+        return CountedSide(
+            related.order_by(), value_path, from_related(self.label_field), from_related(self.group_by), back
+        )
 
     def _grouped(self, qs, only=None):
         """Grouped rows with ``value``, ``label`` and ``facet_count``; ``only``: just these values."""
-        counted, field_name, label_field, _, counted_path = self._counted_side(qs)
-        if only is not None:
-            counted = counted.filter(**{f"{field_name}__in": only})
-        columns = {"value": F(field_name)} | ({"label": F(label_field)} if label_field else {})
-        return counted.values(**columns).annotate(facet_count=Count(counted_path, distinct=self.many))
+        side = self._counted_side(qs)
+        counted = side.queryset if only is None else side.queryset.filter(**{f"{side.value}__in": only})
+        columns = {"value": F(side.value)} | ({"label": F(side.label)} if side.label else {})
+        return counted.values(**columns).annotate(facet_count=Count(side.counted, distinct=self.many))
 
     def _as_row(self, grouped_row) -> dict:
         """A grouped row keyed by this filter's own field names, as the rest of the facet reads them."""
@@ -240,11 +252,11 @@ class FacetFilter(django_filters.Filter):
         """The most frequent related objects, grouped by key, with value and label joined afterwards."""
         connection = connections[qs.db]
         quote = connection.ops.quote_name
-        counted, _, _, group_by, counted_path = self._counted_side(qs)
+        side = self._counted_side(qs)
         grouped = (
-            counted.annotate(facet_key=F(group_by))
+            side.queryset.annotate(facet_key=F(side.group_by))
             .values("facet_key")
-            .annotate(facet_count=Count(counted_path, distinct=self.many))
+            .annotate(facet_count=Count(side.counted, distinct=self.many))
             .order_by("-facet_count", "facet_key")[:limit]
         )
         sql, params = grouped.query.sql_with_params()

@@ -95,6 +95,7 @@ PAY = re.compile(r"£\s?\d[\d,.]*k?\s*(?:-|–|to)\s*£?\s?\d|\b(?:per annum|pro
 # A menu or breadcrumb trail: "Home | News | Sport", "Home > News > Social care", "News  Features  Jobs".
 NAVIGATION = re.compile(r"\s[|>»›/·•]\s|\S {2,}\S|^(?:home|you are here)\b", re.I)
 # Who wrote it and when, above an article: "By A Name", "UPDATED: 10:42, 2 February 2022".
+BY_PREFIX = re.compile(r"^(?:by|written by)\s+", re.I)
 BYLINE = re.compile(r"^(?:[Bb]y|[Ww]ritten by)\s+[A-Z]")
 
 
@@ -360,7 +361,7 @@ def extract(text: str) -> ImportedArticle:
         if date and word_count(block) <= 14:
             article.published_on, article.date_stated = date, True
             name = block.replace(matched, "").strip(" ,|-–—")
-            name = re.sub(r"^(by|written by)\s+", "", name, flags=re.I)
+            name = BY_PREFIX.sub("", name)
             name = re.sub(r"^(published|updated|last updated|posted|date|first published)\b\s*:?", "", name, flags=re.I)
             name = re.sub(r"\b\d{1,2}[:.]\d\d\s*(?:[ap]\.?m\.?|BST|GMT)?", "", name, flags=re.I).strip(" ,|-–—")
             if name and 1 <= word_count(name) <= 5 and name[0].isupper() and not find_date(name)[0]:
@@ -388,7 +389,7 @@ def is_byline(block: str) -> bool:
 
 def byline_name(block: str) -> str:
     """The writer's name in "By A Name", "By A Name, Local Democracy Reporter", "By A Name Political Editor"."""
-    text = re.sub(r"^(?:by|written by)\s+", "", block.strip(), flags=re.I)
+    text = BY_PREFIX.sub("", block.strip())
     name = text.split(",")[0].strip()
     words = name.split()
     return " ".join(words[:2]) if len(words) > 3 else name
@@ -543,16 +544,26 @@ def named_speaker(text: str) -> tuple[str, str]:
         name, role = role, before.split(". ")[-1].strip()
     if not name or name.split()[0].lower() in NOT_NAMES:
         return "", role
-    bare = re.sub(rf"^{HONORIFICS}\s+", "", name)
+    bare = without_honorific(name)
     if len(bare.split()) < 2 and bare == name:
         return "", role  # one capitalised word ("Inspectors") is not a name
     return name, role
 
 
+def without_honorific(name: str) -> str:
+    return re.sub(rf"^{HONORIFICS}\s+", "", name.strip())
+
+
 def is_full_name(name: str) -> bool:
     """ "Cllr Ruth Penhaligon" or "Jonah Mbeki", not "Inspectors" or "The Council"."""
-    bare = re.sub(rf"^{HONORIFICS}\s+", "", name.strip())
-    return len(bare.split()) >= 2 and bare.split()[0].lower() not in NOT_NAMES
+    words = without_honorific(name).split()
+    return len(words) >= 2 and words[0].lower() not in NOT_NAMES
+
+
+def introduced_by_surname(surname: str, article: ImportedArticle) -> str | None:
+    """The slug of the one new person this article introduced with this surname, if there is one."""
+    introduced = [slug for slug, full in article.new_people.items() if full.split()[-1] == surname]
+    return introduced[0] if len(introduced) == 1 else None
 
 
 def speaker_of(text: str, people: list[KnownPerson], article: ImportedArticle) -> tuple[KnownPerson | None, str, str]:
@@ -564,8 +575,8 @@ def speaker_of(text: str, people: list[KnownPerson], article: ImportedArticle) -
         known = find_speaker(name, people)
         if known[0] is not None and known[2] != "role":
             return known[0], role, known[2]
-        introduced, how = new_person(name, article)
-        return introduced, role or (printed if how == "new person" and printed != name else ""), how
+        introduced, introduced_how = new_person(name, article)
+        return introduced, role or (printed if how == "role" else ""), introduced_how
     return person, role, how
 
 
@@ -575,12 +586,10 @@ def new_person(name: str, article: ImportedArticle) -> tuple[KnownPerson, str]:
     "Ms Penhaligon added" is the person this article already introduced as Cllr Ruth Penhaligon;
     a full name not seen before becomes a proposed new person.
     """
-    bare = re.sub(rf"^{HONORIFICS}\s+", "", name.strip())
-    if len(bare.split()) == 1:
-        introduced = [slug for slug, full in article.new_people.items() if full.split()[-1] == bare]
-        if len(introduced) == 1:
-            slug = introduced[0]
-            return KnownPerson(slug, article.new_people[slug], bare, [], "individual"), "surname"
+    bare = without_honorific(name)
+    slug = introduced_by_surname(bare, article) if len(bare.split()) == 1 else None
+    if slug:
+        return KnownPerson(slug, article.new_people[slug], bare, [], "individual"), "surname"
     slug = slugify(bare)
     article.new_people.setdefault(slug, bare)
     return KnownPerson(slug, article.new_people[slug], bare.split()[-1], [], "individual"), "new person"
@@ -704,15 +713,17 @@ REPORTER = (
     rf"|(?:[Aa]n?|[Tt]he|[Ii]ts|[Tt]his|[Tt]hat)\s+(?:[\w’'-]+\s+){{0,3}}?{DOCUMENT}"
     r"(?:\s+(?:from|by|of|into)\s+(?:[\w’'-]+\s+){0,4}?[\w’'-]+?)?(?:\s+in\s+(?:19|20)\d\d)?"
 )
+# "has said", "had found": the auxiliary before a reporting verb.
+AUXILIARY = r"(?:has\s+|have\s+|had\s+)?"
 REPORTED = re.compile(
-    rf"(?:^|(?<=[\s,;:]))(?P<who>{REPORTER})(?:,(?P<aside>[^,]{{3,120}}),|,)?\s+(?:also\s+)?(?:has\s+|have\s+|had\s+)?"
+    rf"(?:^|(?<=[\s,;:]))(?P<who>{REPORTER})(?:,(?P<aside>[^,]{{3,120}}),|,)?\s+(?:also\s+)?{AUXILIARY}"
     rf"(?:{SPEECH_VERBS}|criticised|criticises"
     rf"|spoke|speaks|rated|rates)\b\s*(?:that\s+)?(?P<words>[^.!?]{{12,}})",
 )
 # The attribution after the remark, as news copy often puts it: "Attainment was lower than the
 # national average, the report said."
 REPORTED_AFTER = re.compile(
-    rf"^(?P<words>[^.!?]{{12,}}?),\s+(?P<who>{REPORTER})\s+(?:has\s+|have\s+|had\s+)?(?:{SPEECH_VERBS})\.?$",
+    rf"^(?P<words>[^.!?]{{12,}}?),\s+(?P<who>{REPORTER})\s+{AUXILIARY}(?:{SPEECH_VERBS})\.?$",
 )
 BODIES = re.compile(r"\b(council|authority|trust|government|department)\b", re.I)
 
@@ -756,8 +767,8 @@ def reporter(who: str, people, article, last, inspectorate) -> KnownPerson | Non
     if named is not None:
         return named
     if PROPER_NAME.match(who):
-        bare = re.sub(rf"^{HONORIFICS}\s+", "", who)
-        if is_full_name(who) or (bare != who and any(f.split()[-1] == bare for f in article.new_people.values())):
+        bare = without_honorific(who)
+        if is_full_name(who) or (bare != who and introduced_by_surname(bare, article)):
             # Someone the archive does not know: "Gareth Lloyd said", "Mr Grant said" (introduced above).
             return new_person(who, article)[0]
     body = BODIES.search(who)
@@ -807,9 +818,14 @@ def reported_remarks(article, number, paragraph, people, last, inspectorate) -> 
             continue
         if any(quote.words == words for quote in article.quotes):
             continue
-        printed = "" if who.lower() in PRONOUNS | {"it"} or who == person.name or PROPER_NAME.match(who) else who
-        if not printed and aside and who != aside and PROPER_NAME.match(who):
-            printed = aside  # "Councillor Simon Hackett, cabinet member for children's services, said"
+        if PROPER_NAME.match(who):
+            # A name is not a role; the words set beside it may be ("Councillor Simon Hackett, cabinet
+            # member for children's services, said").
+            printed = aside if aside != who else ""
+        elif who.lower() in PRONOUNS | {"it"} or who == person.name:
+            printed = ""
+        else:
+            printed = who
         article.quotes.append(
             Quote(
                 words=words,

@@ -21,13 +21,18 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def article_and_statements(path: Path) -> tuple[dict, list[dict]]:
+    """(article fields, statement fields) of an article fixture file."""
+    objects = json.loads(path.read_text(encoding="utf-8"))
+    article = next(o["fields"] for o in objects if o["model"] == "articles.article")
+    return article, [o["fields"] for o in objects if o["model"] == "people.statement"]
+
+
 def curated_articles() -> dict[str, tuple[dict, list[dict]]]:
     """source address → (article fields, statement fields), from fixtures/articles/."""
     found = {}
     for path in sorted((Path(settings.BASE_DIR) / "fixtures" / "articles").glob("*.json")):
-        objects = json.loads(path.read_text(encoding="utf-8"))
-        article = next(o["fields"] for o in objects if o["model"] == "articles.article")
-        statements = [o["fields"] for o in objects if o["model"] == "people.statement"]
+        article, statements = article_and_statements(path)
         found[article["source_url"]] = (article, statements)
     return found
 
@@ -111,9 +116,7 @@ def evaluate_test_pages() -> list[dict]:
     for expected in sorted(TEST_PAGES.glob("*.json")):
         page = expected.with_suffix(".txt")
         if page.exists():
-            objects = json.loads(expected.read_text(encoding="utf-8"))
-            article = next(o["fields"] for o in objects if o["model"] == "articles.article")
-            statements = [o["fields"] for o in objects if o["model"] == "people.statement"]
+            article, statements = article_and_statements(expected)
             rows.append(evaluate(page, article, statements, article["publisher"][0]))
     return rows
 
