@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
-from archive import exports
+from archive import exports, keyset
 
 
 class ArchivePaginator(Paginator):
@@ -25,9 +25,60 @@ class ArchivePaginator(Paginator):
         self.count = count
         # cached(part, compute): the FilterSet's per-revision cache, for the page's keys.
         self.cached = cached
+        # The list's order as plain columns, when it can be paged by keyset (archive/keyset.py).
+        self.terms = keyset.ordering_terms(self.object_list)
 
-    def page(self, number):
+    def page(self, number, *, after: str | None = None, before: str | None = None):
+        """Page ``number``: sought from a cursor when the link that asked for it carried one."""
         number = self.validate_number(number)
+        cursor = after or before
+        values = keyset.decode(cursor, self.terms) if self.terms and number > 1 else None
+        page = None
+        if values is not None:
+            page = self._sought_page(number, values, cursor, backwards=not after)
+        if page is None:
+            page = self._numbered_page(number)
+        page.object_list = list(page.object_list)
+        if self.terms and page.object_list:
+            # The Next and Previous links seek from this page's last and first rows.
+            page.next_cursor = keyset.encode(page.object_list[-1], self.terms)
+            page.previous_cursor = keyset.encode(page.object_list[0], self.terms)
+        else:
+            page.next_cursor = page.previous_cursor = None
+        return page
+
+    def _sought_page(self, number, values, cursor: str, *, backwards: bool):
+        """The page after (or before) the cursor's row, or None if nothing is there (a stale cursor)."""
+        fetched = None
+
+        def seek_and_fetch():
+            nonlocal fetched
+            keys = []
+            for part in keyset.seek(self.object_list.order_by(), self.terms, values, backwards=backwards):
+                keys += part.values_list("pk", flat=True)[: self.per_page - len(keys)]
+                if len(keys) >= self.per_page:
+                    break
+            return keys[::-1] if backwards else keys
+
+        ordering = keyset.fingerprint(self.terms)
+        direction = "before" if backwards else "after"
+        if self.cached is None:
+            keys = seek_and_fetch()
+        else:
+            spot = hashlib.blake2b(cursor.encode(), digest_size=8).hexdigest()
+            keys = self.cached(f"seek:{ordering}:{self.per_page}:{direction}:{spot}", seek_and_fetch)
+        if not keys:
+            return None
+        return self._get_page(self._rows_in_order(keys), number, self)
+
+    def _rows_in_order(self, page_keys):
+        """A page's rows, fetched by key without sorting (no ranking computed), put in the page's order."""
+        rows = self.object_list.order_by()
+        rows = rows.having_keys(page_keys) if hasattr(rows, "having_keys") else rows.filter(pk__in=page_keys)
+        position = {key: index for index, key in enumerate(page_keys)}
+        return sorted(rows, key=lambda row: position[row.pk])
+
+    def _numbered_page(self, number):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         keys = self.object_list.values("pk")[bottom:top]
@@ -47,11 +98,7 @@ class ArchivePaginator(Paginator):
         page_keys = self.cached(f"page:{ordering}:{self.per_page}:{number}", sort_and_fetch)
         if fetched is not None:
             return self._get_page(fetched, number, self)
-        # The order is known: the rows are fetched unsorted (no ranking computed) and put in it here.
-        rows = self.object_list.order_by()
-        rows = rows.having_keys(page_keys) if hasattr(rows, "having_keys") else rows.filter(pk__in=page_keys)
-        position = {key: index for index, key in enumerate(page_keys)}
-        return self._get_page(sorted(rows, key=lambda row: position[row.pk]), number, self)
+        return self._get_page(self._rows_in_order(page_keys), number, self)
 
 
 # Detail pages list at most this many related items, and link to the full, filterable list.
@@ -123,7 +170,8 @@ class FacetedListView(View):
             return self.invalid(
                 request, filterset, output, status=404, page_error=f"There are only {paginator.num_pages} pages."
             )
-        page = paginator.page(number)
+        # A Next or Previous link carries a cursor: that page is sought from it (archive/keyset.py).
+        page = paginator.page(number, after=request.GET.get("after"), before=request.GET.get("before"))
         if output == "json":
             return JsonResponse(self.as_json(request, filterset, page), json_dumps_params={"ensure_ascii": False})
         context = {
@@ -196,10 +244,14 @@ class FacetedListView(View):
         return render(request, "list_error.html", context, status=status)
 
     def as_json(self, request, filterset, page) -> dict:
-        def link(number):
+        def link(number, **cursor):
             query = request.GET.copy()
             query["page"] = number
             query["format"] = "json"
+            for name in ("after", "before"):
+                query.pop(name, None)
+                if cursor.get(name):
+                    query[name] = cursor[name]
             return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
         return {
@@ -208,6 +260,6 @@ class FacetedListView(View):
                 self.result_as_json(obj) | {"url": request.build_absolute_uri(obj.get_absolute_url())} for obj in page
             ],
             "facets": filterset.facets_as_json(),
-            "next": link(page.next_page_number()) if page.has_next() else None,
-            "previous": link(page.previous_page_number()) if page.has_previous() else None,
+            "next": link(page.next_page_number(), after=page.next_cursor) if page.has_next() else None,
+            "previous": link(page.previous_page_number(), before=page.previous_cursor) if page.has_previous() else None,
         }
