@@ -41,9 +41,17 @@ class Term:
     path: str
     descending: bool
     nulls_last: bool
+    # Whether the column can be NULL: a column that cannot is ordered without NULLS FIRST/LAST,
+    # which SQLite would otherwise honour with a sort instead of reading its index.
+    nullable: bool = True
+
+    def reversed(self) -> Term:
+        return Term(self.path, not self.descending, not self.nulls_last, self.nullable)
 
 
-def _expanded(model, spec, prefix: str = "", descending: bool = False, depth: int = 0) -> list[Term] | None:
+def _expanded(
+    model, spec, prefix: str = "", descending: bool = False, depth: int = 0, through_null: bool = False
+) -> list[Term] | None:
     """One ``order_by`` item as plain-column terms, a relation expanded into its model's ordering."""
     if isinstance(spec, str):
         if spec == "?" or LOOKUP_SEP + LOOKUP_SEP in spec:
@@ -74,11 +82,17 @@ def _expanded(model, spec, prefix: str = "", descending: bool = False, depth: in
             related = field.related_model
             if depth > 2 or not related._meta.ordering:
                 path = prefix + LOOKUP_SEP.join([*parts[:index], part, related._meta.pk.name])
-                return [Term(path, descending, _nulls_last(nulls_last, descending))]
+                nullable = through_null or field.null
+                return [Term(path, descending, _nulls_last(nulls_last, descending), nullable)]
             terms = []
             for item in related._meta.ordering:
                 expanded = _expanded(
-                    related, item, prefix + LOOKUP_SEP.join([*parts[:index], part]) + LOOKUP_SEP, descending, depth + 1
+                    related,
+                    item,
+                    prefix + LOOKUP_SEP.join([*parts[:index], part]) + LOOKUP_SEP,
+                    descending,
+                    depth + 1,
+                    through_null or field.null,
                 )
                 if expanded is None:
                     return None
@@ -90,7 +104,13 @@ def _expanded(model, spec, prefix: str = "", descending: bool = False, depth: in
             owner = field.related_model
         else:
             path = prefix + LOOKUP_SEP.join([*parts[:index], part])
-            return [Term(path, descending, _nulls_last(nulls_last, descending))]
+            # A column reached through a relation that may be missing can be NULL too.
+            nullable = (
+                through_null
+                or field.null
+                or any(_column(model, LOOKUP_SEP.join(parts[: step + 1])).null for step in range(index))
+            )
+            return [Term(path, descending, _nulls_last(nulls_last, descending), nullable)]
     return None
 
 
@@ -193,11 +213,18 @@ def decode(token: str | None, terms: list[Term]) -> list | None:
 
 def _order(term: Term, *, with_nulls: bool = True):
     expression = F(term.path)
-    if not with_nulls:
+    if not with_nulls or not term.nullable:
         # No NULL in this part of the list: a plain direction, which any index on the column serves.
         return expression.desc() if term.descending else expression.asc()
     nulls = {"nulls_last": True} if term.nulls_last else {"nulls_first": True}
     return expression.desc(**nulls) if term.descending else expression.asc(**nulls)
+
+
+def ordering(terms: list[Term], *, backwards: bool = False) -> list:
+    """``order_by`` arguments for the terms' order, or its exact reverse."""
+    if backwards:
+        terms = [term.reversed() for term in terms]
+    return [_order(term) for term in terms]
 
 
 def _after(terms: list[Term], values: list) -> Q | None:
@@ -231,7 +258,7 @@ def seek(queryset, terms: list[Term], values: list, *, backwards: bool = False) 
     filter the list from its start.
     """
     if backwards:
-        terms = [Term(term.path, not term.descending, not term.nulls_last) for term in terms]
+        terms = [term.reversed() for term in terms]
     (first, *rest), (value, *rest_values) = terms, values
     null, not_null = Q(**{f"{first.path}__isnull": True}), Q(**{f"{first.path}__isnull": False})
     rest_after = _after(rest, rest_values) if rest else None

@@ -49,10 +49,8 @@ class ArchivePaginator(Paginator):
 
     def _sought_page(self, number, values, cursor: str, *, backwards: bool):
         """The page after (or before) the cursor's row, or None if nothing is there (a stale cursor)."""
-        fetched = None
 
         def seek_and_fetch():
-            nonlocal fetched
             keys = []
             for part in keyset.seek(self.object_list.order_by(), self.terms, values, backwards=backwards):
                 keys += part.values_list("pk", flat=True)[: self.per_page - len(keys)]
@@ -81,7 +79,14 @@ class ArchivePaginator(Paginator):
     def _numbered_page(self, number):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        keys = self.object_list.values("pk")[bottom:top]
+        if self.terms and bottom > self.count - top:
+            # Nearer the end than the start (Last, say): counted back from the end in the reversed
+            # order, the database skips fewer rows; the rows come out in the list's order below.
+            # (Spelled out from the terms: Django's reverse() leaves a related model's ordering as is.)
+            backwards = self.object_list.order_by(*keyset.ordering(self.terms, backwards=True))
+            keys = backwards.values("pk")[self.count - top : self.count - bottom]
+        else:
+            keys = self.object_list.values("pk")[bottom:top]
         sorted_rows = self.object_list.filter(pk__in=models.Subquery(keys))
         if self.cached is None:
             return self._get_page(sorted_rows, number, self)
