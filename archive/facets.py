@@ -20,7 +20,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connections, models
 from django.db.models import Count, F
 from django.urls import reverse
@@ -439,7 +439,48 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     @cached_property
     def total(self) -> int:
-        return self.cached_counts("total", lambda: self.qs.order_by().count())
+        """How many results: read off the facet counts when they have been counted, else counted."""
+        return self.cached_counts("total", self._count_total)
+
+    def _count_total(self) -> int:
+        if "facets" in self.__dict__:
+            derived = self.total_from_facets(self.__dict__["facets"])
+            if derived is not None:
+                return derived
+        return self.qs.order_by().count()
+
+    def total_from_facets(self, facets: list[FacetResult]) -> int | None:
+        """The number of results, from a facet that counts every result exactly once; None if none does.
+
+        Such a facet holds one value per row that is never empty (a choice the database checks,
+        or a required foreign key), so its counts add up to the results: all of them when none
+        is chosen, the chosen ones' when some are (it is counted without its own filter, and a
+        row has only one value). Counting the results again would scan them a second time, a
+        tenth of a second over a million statements, for a number the grouped query already has.
+        """
+        for result in facets:
+            facet = self.facet_filters[result.name]
+            if not self._one_value_per_row(facet) or (result.truncated and not result.selected):
+                continue
+            return sum(option.count for option in (result.selected or result.options))
+        return None
+
+    def _one_value_per_row(self, facet) -> bool:
+        if facet.many or (facet.choices is None and not facet.group_by):
+            return False  # several values a row, or free text that may be blank
+        model = self.queryset.model
+        for name in (facet.group_by or facet.field_name).split("__"):
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return False  # a computed value (an authority's latest judgement)
+            if field.null or not field.concrete:
+                return False
+            if field.is_relation:
+                if not field.many_to_one:
+                    return False
+                model = field.related_model
+        return True
 
     @cached_property
     def facets(self) -> list[FacetResult]:

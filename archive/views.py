@@ -161,6 +161,8 @@ class FacetedListView(View):
             return self.invalid(request, filterset, output)
         if download:
             return self.download(request, filterset, download)
+        # Facets first: the number of results is read off their counts when it can be.
+        filterset.facets  # noqa: B018
         paginator = ArchivePaginator(
             self.decorate(filterset.qs, filterset),
             self.page_size or settings.ARCHIVE_PAGE_SIZE,

@@ -9,7 +9,10 @@ import random
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article, ArticleKind, ArticleStatus, Inspection, Judgement, LocalAuthority, Publisher
 from people.models import Person, Statement, StatementKind
@@ -242,3 +245,31 @@ def test_no_facet_lists_more_than_its_limit_and_a_long_one_links_to_the_rest(set
     html = response.content.decode()
     assert 'href="/people/">Find any other</a>' in html
     assert 'href="/articles/?person=simon-hackett"' in Client().get("/people/", {"q": "Hackett"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_total_is_read_off_the_facet_counts_not_counted_again(generated):
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        data = Client().get("/statements/", {"format": "json", "kind": "direct"}).json()
+    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
+    assert counts and all("GROUP BY" in sql.upper() for sql in counts), counts
+    assert data["count"] == Statement.objects.published().filter(kind="direct").count()
+
+
+@pytest.mark.django_db
+def test_totals_stay_exact_when_every_facet_is_cut_short(generated, settings):
+    """With the kind and publisher facets truncated, no facet holds every row: the list is counted."""
+    settings.ARCHIVE_FACET_LIMIT = 1
+    articles = (
+        Article.objects.published()
+        .select_related("publisher")
+        .prefetch_related("statements__speaker", "inspections__authority")
+    )
+    rows = [article_values(article) for article in articles]
+    rng = random.Random(3)
+    client = Client()
+    for _ in range(30):
+        selection = random_selection(rng, rows, ARTICLE_FACETS)
+        data = client.get(f"/articles/?format=json&{query_string(selection)}").json()
+        assert data["count"] == brute_force(rows, ARTICLE_FACETS, selection)[0], selection
