@@ -479,3 +479,59 @@ def test_a_load_refreshes_the_planner_statistics_of_the_tables_it_changed(tmp_pa
         load(path)
         call_command("load_archive", str(path), "--dry-run", stdout=io.StringIO())
     assert analysed_tables(queries.captured_queries) == set()
+
+
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [
+        (Article, {}),
+        (Article, {"headline": ""}),
+        (Article, {"headline": "x" * 1000}),
+        (Article, {"kind": "not-a-kind"}),
+        (Article, {"status": "published"}),
+        (Article, {"status": "PUBLISHED"}),
+        (Article, {"slug": "not a slug"}),
+        (Article, {"source_url": "not a url"}),
+        (Article, {"source_url": ""}),
+        (Article, {"headline_inferred": "yes"}),
+        (Article, {"published_on": "2019-13"}),
+        (Article, {"published_on": "2019-05"}),
+        (Article, {"body": ""}),
+        (Statement, {"position": 3}),
+        (Statement, {"position": -1}),
+        (Statement, {"position": "3"}),
+        (Statement, {"kind": "whispered"}),
+        (Statement, {"words": ""}),
+        (Statement, {"role_as_printed": "r" * 500}),
+    ],
+)
+def test_the_batched_field_checks_refuse_what_full_clean_refuses(model, values):
+    """The bulk path's inline field checks against Django's own clean_fields, value by value."""
+    base = {
+        Article: {
+            "headline": "A headline",
+            "slug": "a-headline",
+            "kind": "news-report",
+            "status": "draft",
+            "body": "Some words.",
+            "published_on": "2019",
+        },
+        Statement: {"position": 1, "kind": "direct", "words": "Some words."},
+    }[model]
+    references = {"publisher", "article", "speaker", "responds_to"}
+
+    def checked(validate):
+        instance = model(**(base | values))
+        try:
+            validate(instance)
+        except Exception:  # noqa: BLE001 -- any refusal counts; the careful path names it
+            return "refused", None
+        return "accepted", {name: getattr(instance, name) for name in base | values}
+
+    def django_checks(instance):
+        instance.clean_fields(exclude=references | {"created_at", "updated_at", "version"})
+
+    def bulk_checks(instance):
+        BulkLoader(None, {}).clean_fields(model, instance, references | {"created_at", "updated_at", "version"})
+
+    assert checked(bulk_checks) == checked(django_checks)
