@@ -10,7 +10,6 @@ from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Concat, Length
 from django.db.models.lookups import Exact
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -18,6 +17,7 @@ from archive.counting import SubqueryCount
 from archive.curation import VersionedModel
 from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape, partial_date_year
 from archive.fulltext import FTS5MatchField, OwnTableSQL, SearchableQuerySet
+from archive.paths import record_path
 
 
 def _choice_constraint(field: str, choices, *, name: str, allow_blank: bool = False):
@@ -122,7 +122,7 @@ class Publisher(VersionedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:publisher_detail", args=[self.slug])
+        return record_path("articles:publisher_detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -185,7 +185,7 @@ class LocalAuthority(VersionedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:authority_detail", args=[self.slug])
+        return record_path("articles:authority_detail", self.slug)
 
     @property
     def latest_judgement_label(self) -> str:
@@ -298,7 +298,7 @@ class Inspection(VersionedModel):
         return f"{self.authority.name}: {self.get_kind_display()}, {when}"
 
     def get_absolute_url(self):
-        return reverse("articles:inspection_detail", args=[self.slug])
+        return record_path("articles:inspection_detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -557,7 +557,7 @@ class Article(VersionedModel):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:article_detail", args=[self.slug])
+        return record_path("articles:article_detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)

@@ -9,13 +9,13 @@ one article, with the role exactly as that article printed it.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from archive.counting import SubqueryCount
 from archive.curation import VersionedModel
 from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape
 from archive.fulltext import FTS5MatchField, SearchableQuerySet
+from archive.paths import record_path
 from articles.models import published_condition, words_match
 
 
@@ -66,7 +66,7 @@ class Person(VersionedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("people:person_detail", args=[self.slug])
+        return record_path("people:person_detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -224,7 +224,7 @@ class Statement(VersionedModel):
         return f"{self.speaker.name}: {words}"
 
     def get_absolute_url(self):
-        return reverse("people:statement_detail", args=[self.article.slug, self.position])
+        return record_path("people:statement_detail", self.article.slug, self.position)
 
     def natural_key(self):
         return (*self.article.natural_key(), self.position)

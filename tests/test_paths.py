@@ -1,0 +1,40 @@
+"""record_path builds the same addresses reverse() does."""
+
+import pytest
+from django.urls import NoReverseMatch, reverse, set_script_prefix
+
+from archive.paths import record_path
+
+DETAIL_PAGES = [
+    ("articles:article_detail", ["a-slug"]),
+    ("articles:publisher_detail", ["some_publisher-2"]),
+    ("articles:inspection_detail", ["sandwell-2025-ilacs"]),
+    ("articles:authority_detail", ["E08000028"]),
+    ("people:person_detail", ["9"]),
+    ("people:statement_detail", ["an-article", 12]),
+    ("people:statement_detail", ["907", 1]),  # an argument that looks like the marker's digits
+]
+
+
+@pytest.mark.parametrize(("viewname", "args"), DETAIL_PAGES)
+def test_the_same_address_as_reverse(viewname, args):
+    assert record_path(viewname, *args) == reverse(viewname, args=args)
+
+
+@pytest.mark.parametrize("prefix", ["/", "/archive/", "/a b/"])
+def test_under_a_script_prefix(prefix):
+    set_script_prefix(prefix)
+    try:
+        for viewname, args in DETAIL_PAGES:
+            assert record_path(viewname, *args) == reverse(viewname, args=args)
+            assert record_path(viewname, *args).startswith(reverse(viewname, args=args)[: len(prefix) - 1])
+    finally:
+        set_script_prefix("/")
+
+
+@pytest.mark.parametrize("bad", ["with space", "slash/inside", "ünïcode", "", "a\x00b", "<script>"])
+def test_an_argument_reverse_refuses_is_refused_the_same_way(bad):
+    with pytest.raises(NoReverseMatch):
+        reverse("articles:article_detail", args=[bad])
+    with pytest.raises(NoReverseMatch):
+        record_path("articles:article_detail", bad)
