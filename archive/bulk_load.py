@@ -24,14 +24,16 @@ checks both paths share are the careful path's own functions, so they accept the
 
 from __future__ import annotations
 
+import gc
 import json
+import operator
 from collections import defaultdict
 from graphlib import TopologicalSorter
 from pathlib import Path
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import DatabaseError, connections, models, router
 from django.db.models import signals
 from django.db.models.base import ModelState
@@ -67,6 +69,8 @@ def load_order(labels) -> list:
 def _as_key(value) -> tuple | None:
     """A natural-key reference as a tuple, or None when it is not written as one (a raw id, a bare string)."""
     if isinstance(value, list):
+        if len(value) == 1 and type(value[0]) is str:
+            return (value[0],)  # a slug or code: nearly every reference
         return tuple(tuple(part) if isinstance(part, list) else part for part in value)
     return None
 
@@ -93,6 +97,7 @@ class BulkLoader:
         self.fields_allowed: dict[type, set[str]] = {}
         self.layouts: dict[type, tuple] = {}
         self.checks: dict[type, list] = {}
+        self.field_table: dict[type, dict] = {}
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -144,6 +149,20 @@ class BulkLoader:
         if not raw["fields"].keys() <= self.loadable_fields(model):
             raise NeedsCarefulLoad
         return Entry(path, index, model, raw["fields"])
+
+    def fields_by_name(self, model) -> dict:
+        """Each field a fixture may set, by name: (field, related model's label or None, many-to-many)."""
+        if model not in self.field_table:
+            self.field_table[model] = {
+                name: (
+                    field,
+                    field.related_model._meta.label_lower if field.is_relation else None,
+                    field.many_to_many,
+                )
+                for name in self.loadable_fields(model)
+                for field in [model._meta.get_field(name)]
+            }
+        return self.field_table[model]
 
     def loadable_fields(self, model) -> set[str]:
         """The fields a fixture may set, as ``Loader.check_values`` allows them."""
@@ -208,19 +227,23 @@ class BulkLoader:
     def resolve_references(self, model, entries) -> None:
         """Looks up, in batches, every row these entries refer to."""
         wanted = defaultdict(set)
+        table = self.fields_by_name(model)
+        relations = [(name, field, many) for name, (field, label, many) in table.items() if label is not None]
         for entry in entries:
-            for name, value in entry.fields.items():
-                field = model._meta.get_field(name)
-                if not field.is_relation or value is None:
+            fields = entry.fields
+            for name, field, many in relations:
+                value = fields.get(name)
+                if value is None:
                     continue
-                references = value if field.many_to_many else [value]
+                references = value if many else [value]
                 if not isinstance(references, list):
                     raise NeedsCarefulLoad
+                keys = wanted[field.related_model]
                 for reference in references:
                     key = _as_key(reference)
                     if key is None:
                         raise NeedsCarefulLoad
-                    wanted[field.related_model].add(key)
+                    keys.add(key)
         for related, keys in wanted.items():
             # The models fixtures refer to are named by plain values (a slug, an ONS code), never by
             # a key that itself holds a reference.
@@ -232,12 +255,21 @@ class BulkLoader:
     # --- writing ----------------------------------------------------------------------------------
 
     def load(self, paths, now) -> None:
-        grouped = self.read(paths)
-        for model in load_order(self.natural_key_fields):
-            entries = grouped.get(model._meta.label_lower, [])
-            if entries:
-                self.load_model(model, entries, now)
-        self.remove_statements_no_longer_listed()
+        # A load holds every record it reads until it has written them all: hundreds of thousands
+        # of objects, none of them garbage, which the cyclic collector would otherwise walk again
+        # and again as they are made (a fifth of a 10k-article load). It runs once at the end.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            grouped = self.read(paths)
+            for model in load_order(self.natural_key_fields):
+                entries = grouped.get(model._meta.label_lower, [])
+                if entries:
+                    self.load_model(model, entries, now)
+            self.remove_statements_no_longer_listed()
+        finally:
+            if collecting:
+                gc.enable()
 
     def load_model(self, model, entries, now) -> None:
         label = model._meta.label_lower
@@ -273,19 +305,20 @@ class BulkLoader:
 
     def build(self, model, entry: Entry, now):
         """A new record from its entry, validated as the careful path validates it, without queries."""
-        fields, position = self.layout(model)
-        values = [_UNSET] * len(fields)
+        fields, position, template, special, attnames = self.layout(model)
+        values = list(template)
         references, cached = set(), []
+        table = self.fields_by_name(model)
         for name, value in entry.fields.items():
-            field = model._meta.get_field(name)
-            if field.many_to_many:
-                pks = [self.pk_of(field.related_model, _as_key(reference)) for reference in value or []]
+            field, related_label, many = table[name]
+            if many:
+                pks = [self.pks.get((related_label, _as_key(reference))) for reference in value or []]
                 if None in pks:
-                    raise NeedsCarefulLoad  # a link to something not loaded yet
+                    raise NeedsCarefulLoad  # a link to something not loaded yet, or a raw id
                 entry.links[name] = pks
                 continue
-            if not field.is_relation:
-                values[position[name]] = value  # parsed by full_clean below
+            if related_label is None:
+                values[position[name]] = value  # parsed by clean_fields below
                 continue
             references.add(name)
             if value is None:
@@ -294,21 +327,23 @@ class BulkLoader:
                 values[position[name]] = None
                 continue
             related_key = _as_key(value)
-            created = self.created.get((field.related_model._meta.label_lower, related_key))
+            if related_key is None:
+                raise NeedsCarefulLoad  # a reference written as a raw id: the careful path decides
+            created = self.created.get((related_label, related_key))
             if created is not None:
                 values[position[name]] = created.pk
                 cached.append((field, created))  # so clean() can read it (a statement's article body)
             else:
-                pk = self.pk_of(field.related_model, related_key)
+                pk = self.pks.get((related_label, related_key))
                 if pk is None:
                     raise NeedsCarefulLoad  # a forward or missing reference
                 values[position[name]] = pk
-        for index, field in enumerate(fields):
+        for index, field in special:
             if values[index] is _UNSET:
                 if field.name in references or (field.is_relation and not field.null):
                     raise NeedsCarefulLoad
-                values[index] = None if field.generated else field.get_default()
-        instance = _new_instance(model, fields, values)
+                values[index] = field.get_default()
+        instance = _new_instance(model, attnames, values)
         for field, related in cached:
             field.set_cached_value(instance, related)
         if isinstance(instance, VersionedModel):
@@ -334,7 +369,7 @@ class BulkLoader:
         type or a field of another kind, goes through the field's own ``clean``. It is the same
         validation as ``full_clean``'s, at a third of the cost over a hundred thousand records.
         """
-        for field, plain_type, choices, length, validators in self.field_checks(model):
+        for field, plain_type, choices, length, low, high, validators in self.field_checks(model):
             if field.name in exclude:
                 continue
             raw = getattr(instance, field.attname)
@@ -352,11 +387,14 @@ class BulkLoader:
                 continue
             if length is not None and len(raw) > length:
                 raise ValidationError(f"{field.name}: too long")
+            if (low is not None and raw < low) or (high is not None and raw > high):
+                raise ValidationError(f"{field.name}: out of range")
             for validator in validators:
                 validator(raw)
 
     def field_checks(self, model) -> list[tuple]:
-        """Per field: the field, its plain Python type (or None), its choices, length limit and other validators."""
+        """Per field: the field, its plain Python type (or None), its choices, its length limit, its
+        lower and upper bounds, and the validators left to run."""
         if model not in self.checks:
             checks = []
             for field in model._meta.concrete_fields:
@@ -370,18 +408,49 @@ class BulkLoader:
                         choices = frozenset(keys)
                     else:
                         plain_type = None  # choices of another shape: the field's own check
-                limits = [v for v in field.validators if type(v) is MaxLengthValidator]
-                length = limits[0].limit_value if len(limits) == 1 and plain_type is str else None
-                others = [v for v in field.validators if length is None or type(v) is not MaxLengthValidator]
-                checks.append((field, plain_type, choices, length, others))
+                # Length limits on text and bounds on numbers are compared inline; other validators run.
+                inline = {MaxLengthValidator} if plain_type is str else set()
+                if plain_type is int:
+                    inline = {MinValueValidator, MaxValueValidator}
+                inline = {
+                    kind
+                    for kind in inline
+                    if all(type(v.limit_value) is int for v in field.validators if type(v) is kind)
+                }
+                limits = {kind: [v.limit_value for v in field.validators if type(v) is kind] for kind in inline}
+                length = min(limits[MaxLengthValidator], default=None) if MaxLengthValidator in inline else None
+                low = max(limits[MinValueValidator], default=None) if MinValueValidator in inline else None
+                high = min(limits[MaxValueValidator], default=None) if MaxValueValidator in inline else None
+                others = [v for v in field.validators if type(v) not in inline]
+                checks.append((field, plain_type, choices, length, low, high, others))
             self.checks[model] = checks
         return self.checks[model]
 
-    def layout(self, model) -> tuple[list, dict]:
-        """The model's concrete fields in order, and each one's position by name."""
+    def layout(self, model) -> tuple:
+        """The model's concrete fields in order; each one's position by name; a new row's values
+        before its entry's are put in (each field's default, where it is the same for every row);
+        the fields whose value is decided per row when the entry has none (references and
+        defaults computed per row); and the attribute names, or None when ``__init__`` must run."""
         if model not in self.layouts:
             fields = list(model._meta.concrete_fields)
-            self.layouts[model] = (fields, {field.name: index for index, field in enumerate(fields)})
+            template, special = [], []
+            for index, field in enumerate(fields):
+                if field.generated:
+                    template.append(None)
+                elif field.is_relation or callable(field.default):
+                    template.append(_UNSET)
+                    special.append((index, field))
+                else:
+                    template.append(field.get_default())
+            listened = signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+            attnames = None if listened else [field.attname for field in fields]
+            self.layouts[model] = (
+                fields,
+                {field.name: index for index, field in enumerate(fields)},
+                template,
+                special,
+                attnames,
+            )
         return self.layouts[model]
 
     def create(self, model, new, now) -> None:
@@ -411,21 +480,21 @@ class BulkLoader:
     def record_history(self, model, new, links: dict, now) -> None:
         """One history row per record written, links included, as ``curation.record_history`` writes one."""
         history = history_of(model).model
-        fields = [field for field in history._meta.concrete_fields if not field.generated]
-        tracked = {field.attname for field in history.tracked_fields}
+        columns = [field for field in history._meta.concrete_fields if not field.generated]
+        tracked_names = {field.attname for field in history.tracked_fields}
+        # The record's own values first, then the history's: the columns in that order.
+        tracked = [field for field in columns if field.attname in tracked_names]
+        extra = ["history_id", "history_change_reason", "history_date", "history_type", "history_user_id"]
+        by_name = {field.attname: field for field in columns}
+        if {field.attname for field in columns} != tracked_names | set(extra):
+            raise NeedsCarefulLoad  # a history table with other columns: the careful path writes it
+        fields = tracked + [by_name[name] for name in extra]
+        values_of = _values_getter([field.attname for field in tracked])
         history_ids = allocate_ids(history, len(new))
-        extra = {"history_date": now, "history_type": "+", "history_user_id": None}
         rows = []
         for (entry, _), history_id in zip(new, history_ids, strict=True):
-            extra.update(
-                history_id=history_id, history_change_reason=f"{FIXTURE_CHANGE_REASON_PREFIX}{entry.path.name}"
-            )
-            rows.append(
-                [
-                    getattr(entry.instance, field.attname) if field.attname in tracked else extra[field.attname]
-                    for field in fields
-                ]
-            )
+            reason = f"{FIXTURE_CHANGE_REASON_PREFIX}{entry.path.name}"
+            rows.append([*values_of(entry.instance), history_id, reason, now, "+", None])
         write_rows(history, fields, rows)
         history_of_record = {entry.instance.pk: pk for (entry, _), pk in zip(new, history_ids, strict=True)}
         for name, model_links in links.items():
@@ -527,8 +596,8 @@ def insert_rows(model, instances) -> None:
         instance.pk = pk
         instance._state.adding, instance._state.db = False, connection.alias
     fields = [field for field in model._meta.concrete_fields if not field.generated]
-    attnames = [field.attname for field in fields]
-    write_rows(model, fields, [[getattr(instance, attname) for attname in attnames] for instance in instances])
+    values_of = _values_getter([field.attname for field in fields])
+    write_rows(model, fields, [values_of(instance) for instance in instances])
 
 
 def write_rows(model, fields, rows) -> None:
@@ -573,16 +642,25 @@ def write_rows(model, fields, rows) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
 
 
-def _new_instance(model, fields, values):
+def _values_getter(attnames: list[str]):
+    """A function giving an object's values of these attributes, as a list (attrgetter, in C)."""
+    getter = operator.attrgetter(*attnames)
+    if len(attnames) == 1:
+        return lambda instance: [getter(instance)]
+    return lambda instance: list(getter(instance))
+
+
+def _new_instance(model, attnames, values):
     """``model(*values)`` without ``Model.__init__``'s per-field work, when nothing listens for it.
 
     With positional values ``__init__`` only assigns each field's attname (no descriptor on them
     does more for a new object) and sends pre_init/post_init; this is a fifth of the cost.
+    ``attnames`` is None when something listens for pre_init or post_init: ``__init__`` runs.
     """
-    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+    if attnames is None:
         return model(*values)
     instance = model.__new__(model)
-    instance.__dict__.update(zip([field.attname for field in fields], values, strict=True))
+    instance.__dict__.update(zip(attnames, values, strict=True))
     instance._state = ModelState()
     return instance
 

@@ -499,6 +499,8 @@ def test_a_load_refreshes_the_planner_statistics_of_the_tables_it_changed(tmp_pa
         (Article, {"body": ""}),
         (Statement, {"position": 3}),
         (Statement, {"position": -1}),
+        (Statement, {"position": 0}),
+        (Statement, {"position": 2**70}),
         (Statement, {"position": "3"}),
         (Statement, {"kind": "whispered"}),
         (Statement, {"words": ""}),
