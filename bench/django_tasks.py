@@ -31,6 +31,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -57,10 +58,15 @@ def capture(pages_file: str, out_file: str) -> None:
         client.get(path)  # a first request warms Django's caches, as the servers' warmup does
         with CaptureQueriesContext(connection) as captured:
             response = client.get(path)
+        # The same page made from scratch: every count and page key computed, as after a write.
+        cache.clear()
+        with CaptureQueriesContext(connection) as cold:
+            client.get(path)
         entry = {
             "status": response.status_code,
             "bytes": len(response.content),
             "queries": [query["sql"] for query in captured.captured_queries],
+            "queries_cold": [query["sql"] for query in cold.captured_queries],
             "facets": facet_count(path),
         }
         if entry["facets"] is not None:

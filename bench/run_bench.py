@@ -301,9 +301,37 @@ def sql_floor(database: Path, captured: dict, requests: int, budget: float, prag
             "p95": loadgen.percentile(samples, 0.95),
             "n": len(samples),
             "queries": len(queries),
+            **cold_floor(connection, entry.get("queries_cold") or [], budget),
         }
     connection.close()
     return floors
+
+
+COLD_RUNS = 5
+
+
+def cold_floor(connection, queries: list[str], budget: float) -> dict:
+    """The page's queries when nothing is cached (its counts and page keys too), replayed a few times.
+
+    They are what the page costs the database when made from scratch, as after any write: the floor
+    of the app's *first* request. The grouped counts take up to seconds at 100k, so a few runs.
+    """
+    if not queries:
+        return {}
+    samples = []
+    deadline = time.monotonic() + budget
+    try:
+        for _ in range(1 + COLD_RUNS):
+            if samples and time.monotonic() > deadline:
+                break
+            started = time.perf_counter()
+            for sql in queries:
+                connection.execute(sql).fetchall()
+            samples.append(time.perf_counter() - started)
+    except sqlite3.Error as error:
+        return {"cold_error": str(error)}
+    timed = samples[1:] or samples  # the first run warms the file's pages, as the app's warm-up does
+    return {"cold_median": statistics.median(timed), "cold_queries": len(queries), "cold_n": len(timed)}
 
 
 def measure(server: Server, paths: dict[str, str], args, *, throughput: bool = True, suffix: str = "") -> dict:
