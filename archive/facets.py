@@ -452,8 +452,8 @@ class FacetedFilterSet(django_filters.FilterSet):
     def total_from_facets(self, facets: list[FacetResult]) -> int | None:
         """The number of results, from a facet that counts every result exactly once; None if none does.
 
-        Such a facet holds one value per row that is never empty (a choice the database checks,
-        or a required foreign key), so its counts add up to the results: all of them when none
+        Such a facet holds one value per row that is never empty (a required choice, or a required
+        foreign key), so its counts add up to the results: all of them when none
         is chosen, the chosen ones' when some are (it is counted without its own filter, and a
         row has only one value). Counting the results again would scan them a second time, a
         tenth of a second over a million statements, for a number the grouped query already has.
@@ -474,8 +474,8 @@ class FacetedFilterSet(django_filters.FilterSet):
                 field = model._meta.get_field(name)
             except FieldDoesNotExist:
                 return False  # a computed value (an authority's latest judgement)
-            if field.null or not field.concrete:
-                return False
+            if field.null or not field.concrete or (field.blank and not field.is_relation):
+                return False  # a row may have no value (an ungraded inspection's judgement is blank)
             if field.is_relation:
                 if not field.many_to_one:
                     return False

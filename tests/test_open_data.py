@@ -208,3 +208,18 @@ def test_a_person_page_shows_roles_statements_in_date_order_and_what_ofsted_foun
         if s.article.published_on
     ]
     assert positions == sorted(positions) and len(positions) == len(dates)
+
+
+@pytest.mark.parametrize(
+    "url", ["/articles/", "/statements/", "/people/", "/inspections/", "/publishers/", "/authorities/"]
+)
+def test_every_lists_count_is_its_rows_under_each_facet_value(client, url):
+    """The count (read off a facet's counts where one counts every row once) is the rows a download holds."""
+    facets = client.get(url, {"format": "json"}).json()["facets"]
+    assert facets
+    for name, options in facets.items():
+        for option in [option for option in options if option["count"]][:2]:
+            query = {name: option["value"]}
+            count = client.get(url, {**query, "format": "json"}).json()["count"]
+            _, rows = read_csv(streamed(client.get(url, {**query, "download": "csv"})))
+            assert count == len(rows), (name, option["value"])
