@@ -136,6 +136,10 @@ def targets(results: dict, facet_pages) -> list[list]:
     return rows
 
 
+# The pages whose first request computes its own counts (each has a filter state of its own).
+FROM_SCRATCH_PAGES = ("list", "filter1", "filter3", "search_rare", "search_common", "statements")
+
+
 def ratio_rows(results: dict) -> list[list]:
     app = figure(results, "app", "pages") or {}
     cached = figure(results, "app_cached", "pages") or {}
@@ -151,7 +155,11 @@ def ratio_rows(results: dict) -> list[list]:
                 ratio(divide(figure(default, key, "median"), figure(app, key, "median"))),
                 ratio(divide(figure(nosuggest, key, "median"), figure(app, key, "median"))),
                 ratio(divide(figure(app, key, "p95"), figure(floor, key, "p95"))),
-                ratio(divide(figure(app, key, "first"), figure(floor, key, "cold_median"))),
+                # Only where the first request meets the counts cold: not a detail page (no counts; its
+                # first request is the worker's first) nor the deep page (the list's counts are kept).
+                ratio(divide(figure(app, key, "first"), figure(floor, key, "cold_median")))
+                if key in FROM_SCRATCH_PAGES
+                else "-",
                 ratio(divide(figure(app, key, "rps"), figure(default, key, "rps"))),
                 ratio(divide(figure(app, key, "rps"), figure(nosuggest, key, "rps"))),
                 ratio(divide(figure(nosuggest, key, "median"), figure(cached, key, "median"))),
