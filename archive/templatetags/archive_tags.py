@@ -165,3 +165,80 @@ def _statement_figure(statement, show_article: bool) -> str:
 def statement_figure(statement, show_article=True):
     """One statement: the words (a blockquote, or marked as reported), who said it, and where."""
     return mark_safe(_statement_figure(statement, show_article))  # noqa: S308 -- every stored value escaped above
+
+
+# The person page's statements, each beside what Ofsted found, and its timeline: built here for
+# the reason the cards are (fifty statements and as many chart marks, a dozen template nodes each).
+
+
+def _finding(inspection) -> str:
+    if inspection is None:
+        return ""
+    return (
+        f'<p class="finding-beside">What Ofsted found: <a href="{html.escape(inspection.get_absolute_url())}">'
+        f"{html.escape(str(inspection.get_kind_display()))}, {html.escape(inspection.authority.name)}, "
+        f"{html.escape(inspection.on_site)}</a> — "
+        f"{judgement(inspection.overall_judgement, inspection.get_overall_judgement_display())}</p>"
+    )
+
+
+@register.simple_tag
+def statements_with_findings(statements):
+    """A person's statements, each with the article it is in and the inspection it answered."""
+    items = "".join(
+        f"<li>{_statement_figure(statement, True)}{_finding(statement.responds_to)}</li>" for statement in statements
+    )
+    return mark_safe(f'<ol class="statements statements--with-findings">{items}</ol>')  # noqa: S308 -- escaped above
+
+
+def _number(value) -> str:
+    """A coordinate as the template engine printed it (en-gb, no thousands separator)."""
+    return str(value)
+
+
+@register.simple_tag
+def person_timeline_svg(person, timeline):
+    """The person's roles (bars) and statements (marks) over time, as an SVG drawn on the server."""
+    n, label_x = _number, int(timeline["left"]) - 10
+    parts = [
+        f'<svg viewBox="0 0 {n(timeline["width"])} {n(timeline["height"])}" role="img" '
+        'aria-labelledby="person-chart-title person-chart-desc" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="person-chart-title">{html.escape(person.display_name)}: roles and statements over time</title>'
+        '<desc id="person-chart-desc">One bar per role across the years it was held, and one mark per statement on '
+        "the bottom row, coloured and shaped by the overall judgement of the inspection it responded to (grey rings: "
+        "not about an inspection). The roles table and the list of statements on this page give the same "
+        "information as text.</desc>"
+    ]
+    for bar in timeline["bars"]:
+        open_bar = " role-bar--open" if bar.open_start or bar.open_end else ""
+        parts.append(
+            f'<text x="{label_x}" y="{n(bar.y)}" class="row-label" text-anchor="end" dominant-baseline="middle">'
+            f"{html.escape(Truncator(bar.label).chars(28))}</text>"
+            f'<line x1="{n(bar.x1)}" x2="{n(bar.x2)}" y1="{n(bar.y)}" y2="{n(bar.y)}" class="role-bar{open_bar}">'
+            f"<title>{html.escape(bar.label)}</title></line>"
+        )
+    parts.append(
+        f'<text x="{label_x}" y="{n(timeline["statement_y"])}" class="row-label" text-anchor="end" '
+        'dominant-baseline="middle">Statements</text>'
+    )
+    for mark in timeline["marks"]:
+        colour = html.escape(mark.colour)
+        if mark.shape == "ring":
+            shape = (
+                f'<circle cx="{n(mark.x)}" cy="{n(mark.y)}" r="5" fill="#ffffff" stroke="{colour}" stroke-width="2"/>'
+            )
+        else:
+            shape = f'<circle cx="{n(mark.x)}" cy="{n(mark.y)}" r="6" fill="{colour}" stroke="#333333"/>'
+        parts.append(f'<g class="mark"><title>{html.escape(mark.label)}</title>{shape}</g>')
+    axis_y = timeline["axis_y"]
+    parts.append(
+        f'<line x1="{n(timeline["left"])}" x2="{n(timeline["right"])}" y1="{n(axis_y)}" y2="{n(axis_y)}" class="axis"/>'
+    )
+    # The template's add filter made whole numbers of these: so here.
+    tick_y = int(axis_y) + 18
+    parts += [
+        f'<text x="{n(x)}" y="{tick_y}" class="tick" text-anchor="middle">{int(year)}</text>'
+        for year, x in timeline["ticks"]
+    ]
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 -- every stored value went through html.escape
