@@ -409,19 +409,16 @@ class BulkLoader:
                     else:
                         plain_type = None  # choices of another shape: the field's own check
                 # Length limits on text and bounds on numbers are compared inline; other validators run.
-                inline = {MaxLengthValidator} if plain_type is str else set()
-                if plain_type is int:
-                    inline = {MinValueValidator, MaxValueValidator}
-                inline = {
-                    kind
-                    for kind in inline
-                    if all(type(v.limit_value) is int for v in field.validators if type(v) is kind)
-                }
-                limits = {kind: [v.limit_value for v in field.validators if type(v) is kind] for kind in inline}
-                length = min(limits[MaxLengthValidator], default=None) if MaxLengthValidator in inline else None
-                low = max(limits[MinValueValidator], default=None) if MinValueValidator in inline else None
-                high = min(limits[MaxValueValidator], default=None) if MaxValueValidator in inline else None
-                others = [v for v in field.validators if type(v) not in inline]
+                inlined = {str: (MaxLengthValidator,), int: (MinValueValidator, MaxValueValidator)}.get(plain_type, ())
+                inline = [v for v in field.validators if type(v) in inlined and type(v.limit_value) is int]
+                others = [v for v in field.validators if v not in inline]
+
+                def limits(kind, inline=inline):
+                    return [v.limit_value for v in inline if type(v) is kind]
+
+                length = min(limits(MaxLengthValidator), default=None)
+                low = max(limits(MinValueValidator), default=None)
+                high = min(limits(MaxValueValidator), default=None)
                 checks.append((field, plain_type, choices, length, low, high, others))
             self.checks[model] = checks
         return self.checks[model]

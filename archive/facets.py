@@ -284,6 +284,23 @@ class FacetFilter(django_filters.Filter):
                 for value, label, count in cursor.fetchall()
             ]
 
+    def counts_each_row_once(self, model) -> bool:
+        """Whether every row of ``model`` has exactly one value of this facet, never an empty one."""
+        if self.many or (self.choices is None and not self.group_by):
+            return False  # several values a row, or free text that may be blank
+        for name in (self.group_by or self.field_name).split("__"):
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return False  # a computed value (an authority's latest judgement)
+            if field.null or not field.concrete or (field.blank and not field.is_relation):
+                return False  # a row may have no value (an ungraded inspection's judgement is blank)
+            if field.is_relation:
+                if not field.many_to_one:
+                    return False
+                model = field.related_model
+        return True
+
     def count(self, qs, selected, base_queryset, limit):
         """The options of this facet over ``qs`` (the list with every other filter applied)."""
         if self.group_by:
@@ -450,48 +467,25 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     @cached_property
     def total(self) -> int:
-        """How many results: read off the facet counts when they have been counted, else counted."""
-        return self.cached_counts("total", self._count_total)
+        return self.cached_counts("total", lambda: self.qs.order_by().count())
 
-    def _count_total(self) -> int:
-        if "facets" in self.__dict__:
-            derived = self.total_from_facets(self.__dict__["facets"])
-            if derived is not None:
-                return derived
-        return self.qs.order_by().count()
+    def total_beside_facets(self) -> int:
+        """How many results, for a page that shows the facets: read off their counts when it can be.
 
-    def total_from_facets(self, facets: list[FacetResult]) -> int | None:
-        """The number of results, from a facet that counts every result exactly once; None if none does.
-
-        Such a facet holds one value per row that is never empty (a required choice, or a required
-        foreign key), so its counts add up to the results: all of them when none
-        is chosen, the chosen ones' when some are (it is counted without its own filter, and a
-        row has only one value). Counting the results again would scan them a second time, a
-        tenth of a second over a million statements, for a number the grouped query already has.
+        A facet that counts every result once (``FacetFilter.counts_each_row_once``) adds up to the
+        results: all its counts when none of its values is chosen, the chosen ones' when some are
+        (it is counted without its own filter, and a row has only one value). Counting the results
+        again would scan them a second time, a tenth of a second over a million statements, for a
+        number the grouped queries already have. Only when every such facet is cut short are they.
         """
-        for result in facets:
-            facet = self.facet_filters[result.name]
-            if not self._one_value_per_row(facet) or (result.truncated and not result.selected):
+        model = self.queryset.model
+        for result in self.facets:
+            if not self.facet_filters[result.name].counts_each_row_once(model):
+                continue
+            if result.truncated and not result.selected:
                 continue
             return sum(option.count for option in (result.selected or result.options))
-        return None
-
-    def _one_value_per_row(self, facet) -> bool:
-        if facet.many or (facet.choices is None and not facet.group_by):
-            return False  # several values a row, or free text that may be blank
-        model = self.queryset.model
-        for name in (facet.group_by or facet.field_name).split("__"):
-            try:
-                field = model._meta.get_field(name)
-            except FieldDoesNotExist:
-                return False  # a computed value (an authority's latest judgement)
-            if field.null or not field.concrete or (field.blank and not field.is_relation):
-                return False  # a row may have no value (an ungraded inspection's judgement is blank)
-            if field.is_relation:
-                if not field.many_to_one:
-                    return False
-                model = field.related_model
-        return True
+        return self.total
 
     @cached_property
     def facets(self) -> list[FacetResult]:

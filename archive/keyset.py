@@ -98,19 +98,14 @@ def _expanded(
                     return None
                 terms += expanded
             return terms
-        if not last:
-            if not field.is_relation:
-                return None  # a transform (…__year): not a column
-            owner = field.related_model
-        else:
+        if last:
             path = prefix + LOOKUP_SEP.join([*parts[:index], part])
-            # A column reached through a relation that may be missing can be NULL too.
-            nullable = (
-                through_null
-                or field.null
-                or any(_column(model, LOOKUP_SEP.join(parts[: step + 1])).null for step in range(index))
-            )
-            return [Term(path, descending, _nulls_last(nulls_last, descending), nullable)]
+            return [Term(path, descending, _nulls_last(nulls_last, descending), through_null or field.null)]
+        if not field.is_relation:
+            return None  # a transform (…__year): not a column
+        owner = field.related_model
+        # A column reached through a relation that may be missing can be NULL too.
+        through_null = through_null or field.null
     return None
 
 

@@ -161,12 +161,10 @@ class FacetedListView(View):
             return self.invalid(request, filterset, output)
         if download:
             return self.download(request, filterset, download)
-        # Facets first: the number of results is read off their counts when it can be.
-        filterset.facets  # noqa: B018
         paginator = ArchivePaginator(
             self.decorate(filterset.qs, filterset),
             self.page_size or settings.ARCHIVE_PAGE_SIZE,
-            count=filterset.total,
+            count=filterset.total_beside_facets(),
             cached=filterset.cached_counts,
         )
         try:

@@ -68,6 +68,16 @@ def generated(django_db_setup, django_db_blocker):
         Publisher.objects.filter(pk__in=[p.pk for p in publishers]).delete()
 
 
+def published_article_rows():
+    """Every published article's facet values (``article_values``), for the brute-force counts."""
+    articles = (
+        Article.objects.published()
+        .select_related("publisher")
+        .prefetch_related("statements__speaker", "inspections__authority")
+    )
+    return [article_values(article) for article in articles]
+
+
 def article_values(article):
     """The facet values one article is counted under."""
     return {
@@ -136,12 +146,7 @@ def check_against_brute_force(client, url, rows, facets, selection):
 
 @pytest.mark.django_db
 def test_article_facet_counts_match_brute_force(generated):
-    articles = (
-        Article.objects.published()
-        .select_related("publisher")
-        .prefetch_related("statements__speaker", "inspections__authority")
-    )
-    rows = [article_values(article) for article in articles]
+    rows = published_article_rows()
     rng = random.Random(42)
     client = Client()
     for _ in range(60):
@@ -261,12 +266,7 @@ def test_the_total_is_read_off_the_facet_counts_not_counted_again(generated):
 def test_totals_stay_exact_when_every_facet_is_cut_short(generated, settings):
     """With the kind and publisher facets truncated, no facet holds every row: the list is counted."""
     settings.ARCHIVE_FACET_LIMIT = 1
-    articles = (
-        Article.objects.published()
-        .select_related("publisher")
-        .prefetch_related("statements__speaker", "inspections__authority")
-    )
-    rows = [article_values(article) for article in articles]
+    rows = published_article_rows()
     rng = random.Random(3)
     client = Client()
     for _ in range(30):

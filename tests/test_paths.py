@@ -27,7 +27,6 @@ def test_under_a_script_prefix(prefix):
     try:
         for viewname, args in DETAIL_PAGES:
             assert record_path(viewname, *args) == reverse(viewname, args=args)
-            assert record_path(viewname, *args).startswith(reverse(viewname, args=args)[: len(prefix) - 1])
     finally:
         set_script_prefix("/")
 

@@ -191,17 +191,14 @@ def statements_with_findings(statements):
     return mark_safe(f'<ol class="statements statements--with-findings">{items}</ol>')  # noqa: S308 -- escaped above
 
 
-def _number(value) -> str:
-    """A coordinate as the template engine printed it (en-gb, no thousands separator)."""
-    return str(value)
-
-
 @register.simple_tag
 def person_timeline_svg(person, timeline):
     """The person's roles (bars) and statements (marks) over time, as an SVG drawn on the server."""
-    n, label_x = _number, int(timeline["left"]) - 10
+    # Coordinates print as str() does, as the template engine printed them (en-gb, no thousands
+    # separator); its add filter made whole numbers of the label and tick positions, so here.
+    label_x = int(timeline["left"]) - 10
     parts = [
-        f'<svg viewBox="0 0 {n(timeline["width"])} {n(timeline["height"])}" role="img" '
+        f'<svg viewBox="0 0 {timeline["width"]} {timeline["height"]}" role="img" '
         'aria-labelledby="person-chart-title person-chart-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="person-chart-title">{html.escape(person.display_name)}: roles and statements over time</title>'
         '<desc id="person-chart-desc">One bar per role across the years it was held, and one mark per statement on '
@@ -212,32 +209,27 @@ def person_timeline_svg(person, timeline):
     for bar in timeline["bars"]:
         open_bar = " role-bar--open" if bar.open_start or bar.open_end else ""
         parts.append(
-            f'<text x="{label_x}" y="{n(bar.y)}" class="row-label" text-anchor="end" dominant-baseline="middle">'
+            f'<text x="{label_x}" y="{bar.y}" class="row-label" text-anchor="end" dominant-baseline="middle">'
             f"{html.escape(Truncator(bar.label).chars(28))}</text>"
-            f'<line x1="{n(bar.x1)}" x2="{n(bar.x2)}" y1="{n(bar.y)}" y2="{n(bar.y)}" class="role-bar{open_bar}">'
+            f'<line x1="{bar.x1}" x2="{bar.x2}" y1="{bar.y}" y2="{bar.y}" class="role-bar{open_bar}">'
             f"<title>{html.escape(bar.label)}</title></line>"
         )
     parts.append(
-        f'<text x="{label_x}" y="{n(timeline["statement_y"])}" class="row-label" text-anchor="end" '
+        f'<text x="{label_x}" y="{timeline["statement_y"]}" class="row-label" text-anchor="end" '
         'dominant-baseline="middle">Statements</text>'
     )
     for mark in timeline["marks"]:
         colour = html.escape(mark.colour)
         if mark.shape == "ring":
-            shape = (
-                f'<circle cx="{n(mark.x)}" cy="{n(mark.y)}" r="5" fill="#ffffff" stroke="{colour}" stroke-width="2"/>'
-            )
+            shape = f'<circle cx="{mark.x}" cy="{mark.y}" r="5" fill="#ffffff" stroke="{colour}" stroke-width="2"/>'
         else:
-            shape = f'<circle cx="{n(mark.x)}" cy="{n(mark.y)}" r="6" fill="{colour}" stroke="#333333"/>'
+            shape = f'<circle cx="{mark.x}" cy="{mark.y}" r="6" fill="{colour}" stroke="#333333"/>'
         parts.append(f'<g class="mark"><title>{html.escape(mark.label)}</title>{shape}</g>')
     axis_y = timeline["axis_y"]
-    parts.append(
-        f'<line x1="{n(timeline["left"])}" x2="{n(timeline["right"])}" y1="{n(axis_y)}" y2="{n(axis_y)}" class="axis"/>'
-    )
-    # The template's add filter made whole numbers of these: so here.
+    parts.append(f'<line x1="{timeline["left"]}" x2="{timeline["right"]}" y1="{axis_y}" y2="{axis_y}" class="axis"/>')
     tick_y = int(axis_y) + 18
     parts += [
-        f'<text x="{n(x)}" y="{tick_y}" class="tick" text-anchor="middle">{int(year)}</text>'
+        f'<text x="{x}" y="{tick_y}" class="tick" text-anchor="middle">{int(year)}</text>'
         for year, x in timeline["ticks"]
     ]
     parts.append("</svg>")
