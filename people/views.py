@@ -1,12 +1,14 @@
 from django.db.models import F, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from archive.citations import person_ld
 from archive.detail_meta import citation_download, statement_meta
+from archive.prepared import PreparedQuery
 from archive.templatetags.archive_tags import highlight
-from archive.views import DETAIL_LIST_LIMIT, FacetedListView, first_and_total
+from archive.views import DETAIL_LIST_LIMIT, FacetedListView
 from articles.models import Article
 from people.filters import PersonFilterSet, StatementFilterSet
 from people.models import Person, Role, Statement
@@ -93,34 +95,64 @@ class PersonListView(FacetedListView):
         }
 
 
+# A person page's questions, compiled once (archive/prepared.py), for the reason the article page's are.
+PERSON_BY_SLUG = PreparedQuery(lambda slug: Person.objects.with_statement_counts().filter(slug=slug), str)
+PERSON_ROLES = PreparedQuery(
+    lambda person: Role.objects.filter(person_id=person).select_related("organisation").order_by("started_on", "title"),
+    int,
+)
+ORGANISATION_MEMBERS = PreparedQuery(
+    lambda organisation: (
+        Role.objects.filter(organisation_id=organisation)
+        .select_related("person")
+        .order_by("started_on", "title")[:DETAIL_LIST_LIMIT]
+    ),
+    int,
+)
+# In date order, each with the inspection it answered and what Ofsted found; undated last. The
+# speaker is the page's person, so it is not joined again.
+PERSON_STATEMENTS = PreparedQuery(
+    lambda person: (
+        Statement.objects.published()
+        .filter(speaker_id=person)
+        .select_related("article", "article__publisher", "responds_to", "responds_to__authority")
+        .order_by(F("article__published_on").asc(nulls_last=True), "article__slug", "position")[:DETAIL_LIST_LIMIT]
+    ),
+    int,
+)
+PERSON_NAMED_IN = PreparedQuery(
+    lambda person: (
+        Article.objects.published().filter(people_mentioned__id=person).select_related("publisher")[:DETAIL_LIST_LIMIT]
+    ),
+    int,
+)
+PERSON_WROTE = PreparedQuery(
+    lambda person: (
+        Article.objects.published().filter(authors__id=person).select_related("publisher")[:DETAIL_LIST_LIMIT]
+    ),
+    int,
+)
+
+
 @require_safe
 def person_detail(request, slug):
-    person = get_object_or_404(
-        Person.objects.prefetch_related(
-            Prefetch("roles", queryset=Role.objects.select_related("organisation").order_by("started_on", "title")),
-        ),
-        slug=slug,
-    )
-    members = Role.objects.filter(organisation=person).select_related("person").order_by("started_on", "title")
-    # In date order, each with the inspection it answered and what Ofsted found; undated last.
-    statements = (
-        Statement.objects.published()
-        .filter(speaker=person)
-        .select_related("speaker", "article", "article__publisher", "responds_to", "responds_to__authority")
-        .order_by(F("article__published_on").asc(nulls_last=True), "article__slug", "position")
-    )
-    mentioned_in = Article.objects.published().filter(people_mentioned=person).select_related("publisher")
-    written = Article.objects.published().filter(authors=person).select_related("publisher")
-    statements, statement_total = first_and_total(statements)
-    roles = list(person.roles.all())
+    found = PERSON_BY_SLUG(slug)
+    if not found:
+        raise Http404("No person or body at this address.")
+    person = found[0]
+    roles = PERSON_ROLES(person.pk)
+    statements = PERSON_STATEMENTS(person.pk)
+    for statement in statements:
+        statement.speaker = person
     url = request.build_absolute_uri(person.get_absolute_url())
     context = {
         "person": person,
+        "roles": roles,
         "statements": statements,
-        "statement_total": statement_total,
-        "members": members[:DETAIL_LIST_LIMIT],
-        "mentioned_in": mentioned_in[:DETAIL_LIST_LIMIT],
-        "written": written[:DETAIL_LIST_LIMIT],
+        "statement_total": person.statement_count,
+        "members": ORGANISATION_MEMBERS(person.pk),
+        "mentioned_in": PERSON_NAMED_IN(person.pk),
+        "written": PERSON_WROTE(person.pk),
         "limit": DETAIL_LIST_LIMIT,
         "timeline": build_person_timeline(roles, statements),
         "json_ld": person_ld(person, url, roles),

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import models
 from django.test import Client
 
-from articles.models import Article, Publisher
+from articles.models import Article, Inspection, LocalAuthority, Publisher
 from people.models import Person, Role, Statement
 from tests.admin_forms import admin_form_data
 
@@ -145,7 +145,24 @@ def hostile_fixture(tmp_path, index: int):
     payload = PAYLOADS[index]
     body = f"First paragraph {payload}.\n\nThey said {payload} loudly."
     publisher, person, article = f"xss-pub-{index}", f"xss-person-{index}", f"xss-article-{index}"
+    ons_code, inspection = f"X9{index:07d}", f"xss-inspection-{index}"
     objects = [
+        {
+            "model": "articles.localauthority",
+            "fields": {"ons_code": ons_code, "slug": f"xss-authority-{index}", "name": payload, "region": payload},
+        },
+        {
+            "model": "articles.inspection",
+            "fields": {
+                "slug": inspection,
+                "authority": [ons_code],
+                "kind": "ilacs-focused-visit",
+                "started_on": "2019-06",
+                "theme": payload,
+                "finding": payload[:300],
+                "source_note": payload,
+            },
+        },
         {
             "model": "articles.publisher",
             "fields": {"slug": publisher, "name": payload, "kind": "news", "website": "", "description": payload},
@@ -168,6 +185,7 @@ def hostile_fixture(tmp_path, index: int):
                 "publisher": [publisher],
                 "byline": payload[:200],
                 "authors": [[person]],
+                "inspections": [[inspection]],
                 "published_on": "2020-01",
                 "kind": "news-report",
                 "standfirst": payload,
@@ -186,6 +204,7 @@ def hostile_fixture(tmp_path, index: int):
                 "role_as_printed": payload[:300],
                 "kind": "direct",
                 "words": payload,
+                "responds_to": [inspection],
             },
         },
         {
@@ -213,6 +232,8 @@ def test_the_fixture_fills_every_free_text_field():
     assert set(text_fields(Statement)) <= {"role_as_printed"}
     assert set(text_fields(Role)) <= {"title", "source_note"}
     assert set(text_fields(Publisher)) <= {"name", "description"}
+    assert set(text_fields(LocalAuthority)) <= {"name", "region"}
+    assert set(text_fields(Inspection)) <= {"theme", "finding", "source_note"}
 
 
 def test_stored_payloads_are_inert_on_public_and_admin_pages(tmp_path):
@@ -239,6 +260,8 @@ def test_stored_payloads_are_inert_on_public_and_admin_pages(tmp_path):
         pages[f"statement {index}"] = f"/statements/{slug}/1/"
         pages[f"person {index}"] = f"/people/xss-person-{index}/"
         pages[f"publisher {index}"] = f"/publishers/xss-pub-{index}/"
+        pages[f"inspection {index}"] = f"/inspections/xss-inspection-{index}/"
+        pages[f"authority {index}"] = f"/authorities/xss-authority-{index}/"
     for where, url in pages.items():
         response = public.get(url)
         assert response.status_code == 200, where
@@ -302,6 +325,7 @@ SAFE_ALLOW_LIST = {
     ("archive/templatetags/archive_tags.py", "statement_figure"): "every stored value passes html.escape",
     ("archive/templatetags/archive_tags.py", "statements_with_findings"): "every stored value passes html.escape",
     ("archive/templatetags/archive_tags.py", "person_timeline_svg"): "every stored value passes html.escape",
+    ("archive/templatetags/archive_tags.py", "inspection_summary"): "every stored value passes html.escape",
 }
 
 

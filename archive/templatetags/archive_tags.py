@@ -182,6 +182,38 @@ def _finding(inspection) -> str:
     )
 
 
+# An inspection's outcome, on its own page and under each article about it: built here for the
+# reason the cards are (an include per inspection, with a row per area, was a sixth of an article page).
+
+
+@register.simple_tag
+def inspection_summary(inspection, judgements):
+    """The inspection's kind, authority, dates and overall judgement, and its judgement in each area."""
+    published = str(inspection.published_on) if inspection.published_on else "date unknown"
+    finding = f" “{html.escape(inspection.finding)}”" if inspection.finding else ""
+    theme = f" · theme: {html.escape(inspection.theme)}" if inspection.theme else ""
+    parts = [
+        f'<div class="inspection-summary"><h3><a href="{html.escape(inspection.get_absolute_url())}">'
+        f"{html.escape(str(inspection.get_kind_display()))}</a>, {html.escape(inspection.authority.name)}</h3>"
+        f'<p class="meta">On site {html.escape(inspection.on_site)} · report published {html.escape(published)}</p>'
+        f"<p>Overall: {judgement(inspection.overall_judgement, inspection.get_overall_judgement_display())}"
+        f"{finding}{theme}</p>"
+    ]
+    rows = "".join(
+        f'<tr><th scope="row">{html.escape(str(area.get_area_display()))}</th>'
+        f"<td>{judgement(area.judgement, area.get_judgement_display())}</td></tr>"
+        for area in judgements
+    )
+    if rows:
+        parts.append(
+            '<table class="judgements"><caption class="visually-hidden">Judgements by area</caption>'
+            '<thead><tr><th scope="col">Area</th><th scope="col">Judgement</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
+        )
+    parts.append("</div>")
+    return mark_safe("".join(parts))  # noqa: S308 -- every stored value went through html.escape
+
+
 @register.simple_tag
 def statements_with_findings(statements):
     """A person's statements, each with the article it is in and the inspection it answered."""

@@ -1,0 +1,121 @@
+"""Querysets compiled to SQL once per process, then run with new values: prepared statements.
+
+Django compiles a queryset to SQL every time it is evaluated: it resolves each lookup, each join and
+each column anew. A detail page asks the same few questions of every record (this article by its
+slug, its statements, its inspections, ...), and at 100k articles compiling them was two thirds of
+what an article page's queries cost; the database took 0.06 ms of each 0.5 ms. Here a query is
+written as an ordinary queryset, built once with a marker in place of each value, compiled, and then
+run with the values put in the markers' places. Rows become model instances (and their
+``select_related`` relations) as a queryset's rows do, through the same ``from_db``, converters and
+related populators, so a prepared query's objects are the queryset's objects.
+
+django-prepared-queries did this for Django 1.x and has not been kept up; this is the part we need.
+Only plain values (whole numbers and strings) are put in: the marker's place in the parameters is
+found by equality, and a value of another type, or a build whose markers the ORM rewrote, is refused.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
+
+# Markers no real slug or key equals; digits for whole-number lookups, which int() them.
+INT_MARKER = 9_047_113_805_000
+STR_MARKER = "\x1fprepared-marker-{}\x1f"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    positions: tuple[int, ...]
+    model: type
+    model_columns: slice
+    init_list: list[str]
+    populators: list
+    annotations: dict[str, int]
+    converters: list
+
+
+class PreparedQuery:
+    """A queryset, compiled once per database, run as ``prepared(*values)`` → list of instances.
+
+    ``build`` takes one argument per value and returns the queryset; it is called once per
+    database with markers (``kinds`` says which are whole numbers and which strings), never with
+    real values, so it must not branch on them.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], *kinds: type):
+        if any(kind not in (int, str) for kind in kinds):
+            raise TypeError("A prepared query takes whole numbers and strings only.")
+        self.build = build
+        self.kinds = kinds
+        self._compiled: dict[str, _Compiled] = {}
+
+    def markers(self) -> list:
+        return [
+            INT_MARKER + index if kind is int else STR_MARKER.format(index) for index, kind in enumerate(self.kinds)
+        ]
+
+    def compile(self, using: str) -> _Compiled:
+        markers = self.markers()
+        queryset = self.build(*markers)
+        if queryset._iterable_class is not ModelIterable:
+            raise TypeError(f"{self.build.__qualname__}: a prepared query yields model instances, not values")
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        params = tuple(params)
+        positions = []
+        for marker in markers:
+            found = [index for index, param in enumerate(params) if type(param) is type(marker) and param == marker]
+            if len(found) != 1:
+                raise ValueError(f"{self.build.__qualname__}: each value must reach the SQL once, unchanged")
+            positions.append(found[0])
+        klass_info, select = compiler.klass_info, compiler.select
+        first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        return _Compiled(
+            sql=sql,
+            params=params,
+            positions=tuple(positions),
+            model=klass_info["model"],
+            model_columns=slice(first, last),
+            init_list=[column[0].target.attname for column in select[first:last]],
+            populators=get_related_populators(klass_info, select, using),
+            annotations=dict(compiler.annotation_col_map or {}),
+            converters=list(compiler.get_converters([column[0] for column in select[: compiler.col_count]]).items()),
+        )
+
+    def __call__(self, *values, using: str = DEFAULT_DB_ALIAS) -> list:
+        if len(values) != len(self.kinds) or any(
+            type(value) is not kind for value, kind in zip(values, self.kinds, strict=True)
+        ):
+            raise TypeError(f"{self.build.__qualname__} takes {', '.join(kind.__name__ for kind in self.kinds)}")
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            compiled = self._compiled[using] = self.compile(using)
+        params = list(compiled.params)
+        for position, value in zip(compiled.positions, values, strict=True):
+            params[position] = value
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        objects = []
+        for row in rows:
+            if compiled.converters:
+                # As SQLCompiler.apply_converters does, with this thread's connection.
+                row = list(row)
+                for position, (converters, expression) in compiled.converters:
+                    value = row[position]
+                    for converter in converters:
+                        value = converter(value, expression, connection)
+                    row[position] = value
+            obj = compiled.model.from_db(using, compiled.init_list, row[compiled.model_columns])
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            for name, position in compiled.annotations.items():
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects

@@ -1,0 +1,167 @@
+"""Prepared queries (archive/prepared.py) give what their querysets give, and take values only as values."""
+
+from unittest import mock
+
+import pytest
+from django.db.models import F
+
+from archive.prepared import PreparedQuery
+from articles import views as article_views
+from articles.models import Article, Inspection, InspectionJudgement, JudgementArea
+from people import views as people_views
+from people.models import Person, Role, Statement
+from tests.factories import (
+    ArticleFactory,
+    InspectionFactory,
+    InspectionJudgementFactory,
+    PersonFactory,
+    RoleFactory,
+    StatementFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot(obj, depth=2):
+    """An instance's column values and, a level or two down, those of the relations it was given."""
+    values = {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+    values.update({name: value for name, value in vars(obj).items() if name.endswith("_count")})
+    if depth:
+        for name, related in obj._state.fields_cache.items():
+            values[name] = snapshot(related, depth - 1) if related is not None else None
+    return values
+
+
+def prepared_queries(module):
+    return {name: value for name, value in vars(module).items() if isinstance(value, PreparedQuery)}
+
+
+@pytest.fixture
+def rich_records():
+    """An article and a person with something in every relation the detail pages ask about."""
+    article = ArticleFactory(slug="prepared-article", published_on="2021-03")
+    speaker = PersonFactory(slug="prepared-speaker")
+    organisation = PersonFactory(slug="prepared-organisation", kind="organisation")
+    RoleFactory(person=speaker, organisation=organisation, started_on="2019")
+    RoleFactory(person=PersonFactory(), organisation=speaker)
+    inspections = [InspectionFactory(started_on="2020-01-02"), InspectionFactory(started_on="2019")]
+    for inspection in inspections:
+        article.inspections.add(inspection)
+        for position, area in enumerate(
+            [JudgementArea.CAPACITY_TO_IMPROVE, JudgementArea.QUALITY_OF_PROVISION], start=1
+        ):
+            InspectionJudgementFactory(inspection=inspection, area=area, position=position)
+    for position in (3, 1, 2):
+        StatementFactory(article=article, speaker=speaker, position=position, responds_to=inspections[position % 2])
+    StatementFactory(article=ArticleFactory(published_on=None), speaker=speaker, position=1)
+    article.people_mentioned.add(speaker)
+    article.authors.add(speaker)
+    return article, speaker
+
+
+def arguments(article, person):
+    return {int: {"article": article.pk, "person": person.pk}, str: {"article": article.slug, "person": person.slug}}
+
+
+QUERYSETS = {
+    # What each prepared query stands for, written as the views wrote it before it was prepared.
+    "ARTICLE_ON_RECORD": lambda a, p: Article.objects.on_record().select_related("publisher").filter(slug=a.slug),
+    "ARTICLE_ANY_STATUS": lambda a, p: Article.objects.select_related("publisher").filter(slug=a.slug),
+    "ARTICLE_STATEMENTS": lambda a, p: (
+        Statement.objects.filter(article=a).select_related("speaker", "responds_to").order_by("position")
+    ),
+    "ARTICLE_INSPECTIONS": lambda a, p: (
+        Inspection.objects.filter(articles=a).select_related("authority").order_by("started_on", "slug")
+    ),
+    "ARTICLE_JUDGEMENTS": lambda a, p: InspectionJudgement.objects.filter(
+        inspection__in=Inspection.objects.filter(articles=a)
+    ).order_by("inspection", "position"),
+    "ARTICLE_PEOPLE_MENTIONED": lambda a, p: Person.objects.filter(articles_mentioning=a),
+    "PERSON_BY_SLUG": lambda a, p: Person.objects.with_statement_counts().filter(slug=p.slug),
+    "PERSON_ROLES": lambda a, p: (
+        Role.objects.filter(person=p).select_related("organisation").order_by("started_on", "title")
+    ),
+    "ORGANISATION_MEMBERS": lambda a, p: (
+        Role.objects.filter(organisation=p).select_related("person").order_by("started_on", "title")
+    ),
+    "PERSON_STATEMENTS": lambda a, p: (
+        Statement.objects.published()
+        .filter(speaker=p)
+        .select_related("article", "article__publisher", "responds_to", "responds_to__authority")
+        .order_by(F("article__published_on").asc(nulls_last=True), "article__slug", "position")
+    ),
+    "PERSON_NAMED_IN": lambda a, p: Article.objects.published().filter(people_mentioned=p).select_related("publisher"),
+    "PERSON_WROTE": lambda a, p: Article.objects.published().filter(authors=p).select_related("publisher"),
+}
+ALL_PREPARED = {**prepared_queries(article_views), **prepared_queries(people_views)}
+
+
+def test_every_prepared_query_of_the_detail_pages_is_checked_here():
+    assert set(ALL_PREPARED) == set(QUERYSETS)
+
+
+@pytest.mark.parametrize("name", sorted(QUERYSETS))
+def test_the_same_rows_and_relations_as_the_queryset(name, rich_records):
+    article, person = rich_records
+    prepared = ALL_PREPARED[name]
+    subject = "person" if name.startswith(("PERSON", "ORGANISATION")) else "article"
+    value = arguments(article, person)[prepared.kinds[0]][subject]
+    expected = [snapshot(obj) for obj in QUERYSETS[name](article, person)]
+    got = [snapshot(obj) for obj in prepared(value)]
+    assert got == expected
+    assert got, "every query has rows to compare in these records"
+    # The organisation's side: its members (and a person with none has none).
+    if name == "ORGANISATION_MEMBERS":
+        assert prepared(Person.objects.get(slug="prepared-organisation").pk)
+
+
+def test_a_value_is_a_parameter_never_sql(rich_records):
+    for slug in ["prepared-article' OR '1'='1", 'x" --', "prepared-article\x00", "ünïcode-ß"]:
+        assert article_views.ARTICLE_ON_RECORD(slug) == []
+    assert article_views.ARTICLE_ON_RECORD("prepared-article")[0].slug == "prepared-article"
+
+
+def test_values_of_another_kind_are_refused():
+    with pytest.raises(TypeError):
+        article_views.ARTICLE_ON_RECORD(5)
+    with pytest.raises(TypeError):
+        article_views.ARTICLE_STATEMENTS("5")
+    with pytest.raises(TypeError):
+        article_views.ARTICLE_STATEMENTS(True)
+    with pytest.raises(TypeError):
+        article_views.ARTICLE_STATEMENTS()
+    with pytest.raises(TypeError):
+        PreparedQuery(lambda when: Article.objects.filter(published_on=when), object)
+
+
+def test_a_build_whose_value_the_orm_rewrites_is_refused():
+    # contains wraps the value in wildcards: it would no longer be found in the parameters.
+    with pytest.raises(ValueError, match="once, unchanged"):
+        PreparedQuery(lambda text: Article.objects.filter(headline__contains=text), str)("x")
+    with pytest.raises(ValueError, match="once, unchanged"):
+        PreparedQuery(lambda slug: Article.objects.filter(slug=slug, headline=slug), str)("x")
+    with pytest.raises(TypeError, match="model instances"):
+        PreparedQuery(lambda slug: Article.objects.filter(slug=slug).values("pk"), str)("x")
+
+
+def test_compiled_once_and_still_sees_every_write(rich_records):
+    article, person = rich_records
+    prepared = PreparedQuery(lambda pk: Statement.objects.filter(article_id=pk).order_by("position"), int)
+    with mock.patch.object(PreparedQuery, "compile", wraps=prepared.compile) as compile_:
+        assert [s.position for s in prepared(article.pk)] == [1, 2, 3]
+        StatementFactory(article=article, position=4)
+        Statement.objects.filter(article=article, position=1).delete()
+        assert [s.position for s in prepared(article.pk)] == [2, 3, 4]
+        assert prepared(ArticleFactory().pk) == []
+    assert compile_.call_count == 1
+
+
+def test_partial_dates_come_back_as_the_orm_gives_them(rich_records):
+    article, person = rich_records
+    (got,) = article_views.ARTICLE_ON_RECORD(article.slug)
+    assert got.published_on == Article.objects.get(pk=article.pk).published_on
+    assert str(got.published_on) == str(Article.objects.get(pk=article.pk).published_on)
+    inspections = article_views.ARTICLE_INSPECTIONS(article.pk)
+    assert [str(i.started_on) for i in inspections] == [
+        str(i.started_on) for i in Inspection.objects.filter(articles=article).order_by("started_on", "slug")
+    ]
