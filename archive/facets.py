@@ -11,6 +11,7 @@ combined with others. Counts come from one grouped query per facet.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -31,6 +32,8 @@ MAX_VALUE_LENGTH = 200
 MAX_QUERY_LENGTH = 500
 MAX_QUERY_WORDS = 10
 NOT_FOUND = "Not found"
+# The characters quote_plus never changes.
+URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def reject_control_characters(text: str) -> None:
@@ -533,7 +536,10 @@ class FacetedFilterSet(django_filters.FilterSet):
         def toggled(value) -> str:
             chosen = [v for v in current if v != value] if value in current else [*current, value]
             # What urlencode does for (name, value) pairs, without its per-call checks: hundreds of links a page.
-            own = "&".join(f"{key}={quote_plus(str(v))}" for v in chosen)
+            # Slugs and years, nearly every value, need no quoting.
+            own = "&".join(
+                f"{key}={text if URL_SAFE.fullmatch(text) else quote_plus(text)}" for text in map(str, chosen)
+            )
             encoded = "&".join(part for part in (before_text, own, after_text) if part)
             return f"?{encoded}" if encoded else "?"
 

@@ -1,5 +1,7 @@
 from django.db import models
 
+from archive.prepared import PreparedQuery
+
 
 class ArchiveRevision(models.Model):
     """One row whose number database triggers raise on every write to the archive's tables.
@@ -18,4 +20,11 @@ class ArchiveRevision(models.Model):
 
     @classmethod
     def current(cls, using="default") -> int:
-        return cls.objects.using(using).values_list("number", flat=True).get(pk=1)
+        # Every page asks this first (its caches are keyed by it), so it is a prepared query.
+        found = CURRENT_REVISION(using=using)
+        if not found:
+            raise cls.DoesNotExist("The archive revision row is missing.")
+        return found[0].number
+
+
+CURRENT_REVISION = PreparedQuery(lambda: ArchiveRevision.objects.filter(pk=1))

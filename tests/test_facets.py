@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -205,6 +206,27 @@ def test_facet_links_toggle_one_value_keep_the_rest_and_drop_the_page(generated)
     }
     html = response.content.decode()
     assert 'aria-current="true"' in html
+
+
+@pytest.mark.django_db
+def test_facet_links_are_encoded_as_urlencode_encodes_them():
+    # Slugs and years go in as they are; anything else is quoted exactly as urlencode quotes it.
+    from urllib.parse import urlencode
+
+    from articles.filters import ArticleFilterSet
+
+    odd = ["Call 0800 000 000", "a&b=c", "ünïcode", "x+y", "50%", "a.b_c~d-e"]
+    data = QueryDict(mutable=True)
+    data.setlist("publisher", ["localgov", *odd])
+    data.setlist("q", ["safe guarding"])
+    filterset = ArticleFilterSet(data, queryset=Article.objects.published())
+    assert filterset.is_valid()
+    for value in ["bbc-news", *odd]:
+        chosen = [v for v in ["localgov", *odd] if v != value] or []
+        if value not in odd:
+            chosen.append(value)
+        expected = "?" + urlencode([*(("publisher", v) for v in chosen), ("q", "safe guarding")])
+        assert filterset.toggled_query("publisher", value) == expected, value
 
 
 @pytest.mark.django_db
