@@ -537,3 +537,30 @@ def test_the_batched_field_checks_refuse_what_full_clean_refuses(model, values):
         BulkLoader(None, {}).clean_fields(model, instance, references | {"created_at", "updated_at", "version"})
 
     assert checked(bulk_checks) == checked(django_checks)
+
+
+def test_an_unforeseen_failure_of_the_batched_path_is_reported_and_the_load_still_made(tmp_path, monkeypatch):
+    def break_down(self, paths, now):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(BulkLoader, "load", break_down)
+    errors = io.StringIO()
+    out = io.StringIO()
+    call_command(
+        "load_archive", str(write(tmp_path, [article_fixture(), statement_fixture()])), stdout=out, stderr=errors
+    )
+    assert "The batched load stopped (RuntimeError: disk on fire); loading object by object" in errors.getvalue()
+    assert "2 created" in out.getvalue()
+    assert Article.objects.filter(slug=article_fixture()["fields"]["slug"]).exists()
+
+
+def test_a_load_handed_to_the_careful_path_by_design_says_nothing_of_it(tmp_path, monkeypatch):
+    careful_only(monkeypatch)
+    errors = io.StringIO()
+    call_command(
+        "load_archive",
+        str(write(tmp_path, [article_fixture(), statement_fixture()])),
+        stdout=io.StringIO(),
+        stderr=errors,
+    )
+    assert errors.getvalue() == ""

@@ -35,7 +35,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from archive.bulk_load import BulkLoader
+from archive.bulk_load import BulkLoader, NeedsCarefulLoad
 from archive.curation import (
     FIXTURE_CHANGE_REASON_PREFIX,
     VersionedModel,
@@ -387,9 +387,16 @@ class Command(BaseCommand):
                 try:
                     with transaction.atomic():
                         BulkLoader(loader, NATURAL_KEY_FIELDS).load(files, loader.now)
-                except Exception:  # noqa: BLE001 -- NeedsCarefulLoad, or any oddity the batched path did not foresee
+                except Exception as error:  # noqa: BLE001 -- NeedsCarefulLoad, or any oddity the batched path did not foresee
                     # Undone; object by object from the start, which names whatever is wrong
                     # (or, if nothing is, loads it all the slow way).
+                    if not isinstance(error, NeedsCarefulLoad):
+                        # Not a case it hands over by design: an operator should know why a load that
+                        # takes seconds in batches is taking minutes.
+                        self.stderr.write(
+                            f"The batched load stopped ({type(error).__name__}: {error}); "
+                            "loading object by object instead, which is slower."
+                        )
                     loader = Loader(self, force=force)
                     for path in files:
                         loader.load_file(path)
