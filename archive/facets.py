@@ -98,6 +98,11 @@ class FacetOption:
     def as_json(self):
         return {"value": self.value, "label": self.label, "count": self.count, "selected": self.selected}
 
+    def __reduce__(self):
+        # Cached counts are unpickled on every list page (some 300 options): as arguments, not as a
+        # dataclass's state, that takes a third of the time. The query is made per request, never kept.
+        return FacetOption, (self.value, self.label, self.count, self.selected)
+
 
 @dataclass
 class FacetResult:

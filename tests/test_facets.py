@@ -295,3 +295,13 @@ def test_totals_stay_exact_when_every_facet_is_cut_short(generated, settings):
         selection = random_selection(rng, rows, ARTICLE_FACETS)
         data = client.get(f"/articles/?format=json&{query_string(selection)}").json()
         assert data["count"] == brute_force(rows, ARTICLE_FACETS, selection)[0], selection
+
+
+def test_a_facet_option_is_kept_without_its_per_request_link():
+    import pickle
+
+    from archive.facets import FacetOption
+
+    option = FacetOption(value=2019, label="2019", count=7, selected=True, query="?year=2019&q=x")
+    kept = pickle.loads(pickle.dumps(option))
+    assert (kept.value, kept.label, kept.count, kept.selected, kept.query) == (2019, "2019", 7, True, "")
