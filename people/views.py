@@ -110,12 +110,23 @@ ORGANISATION_MEMBERS = PreparedQuery(
     int,
 )
 # In date order, each with the inspection it answered and what Ofsted found; undated last. The
-# speaker is the page's person, so it is not joined again.
+# speaker is the page's person, so it is not joined again. Of the article, its publisher and the
+# inspection only what the figures and the timeline show: fifty articles' bodies and timestamps were
+# a sixth of the page's time (a test pins the page's query count, so a field missed here would show).
+STATEMENT_WITH_FINDING_FIELDS = [
+    *(field.name for field in Statement._meta.concrete_fields),
+    *(f"article__{name}" for name in ("slug", "headline", "published_on", "publisher")),
+    "article__publisher__name",
+    *(f"responds_to__{name}" for name in ("slug", "kind", "started_on", "ended_on", "published_on")),
+    *(f"responds_to__{name}" for name in ("overall_judgement", "authority")),
+    "responds_to__authority__name",
+]
 PERSON_STATEMENTS = PreparedQuery(
     lambda person: (
         Statement.objects.published()
         .filter(speaker_id=person)
         .select_related("article", "article__publisher", "responds_to", "responds_to__authority")
+        .only(*STATEMENT_WITH_FINDING_FIELDS)
         .order_by(F("article__published_on").asc(nulls_last=True), "article__slug", "position")[:DETAIL_LIST_LIMIT]
     ),
     int,
