@@ -30,6 +30,11 @@ def published_condition(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": ArticleStatus.PUBLISHED})
 
 
+def previews_drafts(user) -> bool:
+    """Whether this user sees drafts, and statements of unpublished articles: active staff only."""
+    return user.is_active and user.is_staff
+
+
 def words_match(query: str, *fields: str) -> Q:
     """Every word of the query in at least one of the fields (case-insensitive)."""
     match = Q()
@@ -414,7 +419,7 @@ class ArticleQuerySet(SearchableQuerySet):
 
     def visible_to(self, user):
         """Staff also preview drafts at their public address; nobody else ever sees one."""
-        return self.all() if user.is_active and user.is_staff else self.on_record()
+        return self.all() if previews_drafts(user) else self.on_record()
 
     def with_list_details(self):
         """Annotate what a list shows of each article, in the page's own query rather than one more

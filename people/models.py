@@ -16,7 +16,7 @@ from archive.curation import VersionedModel
 from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape
 from archive.fulltext import FTS5MatchField, SearchableQuerySet
 from archive.paths import record_path
-from articles.models import published_condition, words_match
+from articles.models import previews_drafts, published_condition, words_match
 
 
 class PersonKind(models.TextChoices):
@@ -162,7 +162,7 @@ class StatementQuerySet(SearchableQuerySet):
 
     def visible_to(self, user):
         """Staff also preview the statements of draft and withdrawn articles."""
-        return self.all() if user.is_active and user.is_staff else self.published()
+        return self.all() if previews_drafts(user) else self.published()
 
     def _pg_condition(self, parsed):
         # The words' vector, or the speaker's name (indexed apart: a generated column sees one table).

@@ -117,8 +117,10 @@ STATEMENT_WITH_FINDING_FIELDS = [
     *(field.name for field in Statement._meta.concrete_fields),
     *(f"article__{name}" for name in ("slug", "headline", "published_on", "publisher")),
     "article__publisher__name",
-    *(f"responds_to__{name}" for name in ("slug", "kind", "started_on", "ended_on", "published_on")),
-    *(f"responds_to__{name}" for name in ("overall_judgement", "authority")),
+    *(
+        f"responds_to__{name}"
+        for name in ("slug", "kind", "started_on", "ended_on", "published_on", "overall_judgement", "authority")
+    ),
     "responds_to__authority__name",
 ]
 PERSON_STATEMENTS = PreparedQuery(
