@@ -35,11 +35,10 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import DatabaseError, connections, models, router
-from django.db.models import signals
-from django.db.models.base import ModelState
 
 from archive.curation import FIXTURE_CHANGE_REASON_PREFIX, VersionedModel, history_of
 from archive.fixtures import NOT_IN_FIXTURES
+from archive.instances import init_is_listened, new_instance
 
 # Rows per INSERT and keys per IN (…) look-up: well under SQLite's 32,766 bound variables.
 BATCH = 500
@@ -439,7 +438,7 @@ class BulkLoader:
                     special.append((index, field))
                 else:
                     template.append(field.get_default())
-            listened = signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+            listened = init_is_listened(model)
             attnames = None if listened else [field.attname for field in fields]
             self.layouts[model] = (
                 fields,
@@ -648,18 +647,11 @@ def _values_getter(attnames: list[str]):
 
 
 def _new_instance(model, attnames, values):
-    """``model(*values)`` without ``Model.__init__``'s per-field work, when nothing listens for it.
-
-    With positional values ``__init__`` only assigns each field's attname (no descriptor on them
-    does more for a new object) and sends pre_init/post_init; this is a fifth of the cost.
-    ``attnames`` is None when something listens for pre_init or post_init: ``__init__`` runs.
-    """
+    """``model(*values)``; ``attnames`` is None when something listens for pre_init or post_init,
+    and then ``__init__`` runs (archive/instances.py)."""
     if attnames is None:
         return model(*values)
-    instance = model.__new__(model)
-    instance.__dict__.update(zip(attnames, values, strict=True))
-    instance._state = ModelState()
-    return instance
+    return new_instance(model, attnames, values)
 
 
 def _link_history_model(history, name):

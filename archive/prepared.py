@@ -21,6 +21,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 
+from archive.instances import init_is_listened, instance_from_db
+
 # Markers no real slug or key equals; digits for whole-number lookups, which int() them.
 INT_MARKER = 9_047_113_805_000
 STR_MARKER = "\x1fprepared-marker-{}\x1f"
@@ -37,6 +39,36 @@ class _Compiled:
     populators: list
     annotations: dict[str, int]
     converters: list
+    models: frozenset  # every model a row makes an instance of
+
+
+def _related_models(populators) -> set:
+    return {
+        model
+        for populator in populators
+        for model in (populator.model_cls, *_related_models(populator.related_populators))
+    }
+
+
+def _populate(populator, row, from_obj, make) -> None:
+    """``RelatedPopulator.populate``, making the related instance with ``make`` (see __call__)."""
+    if populator.reorder_for_init:
+        values = populator.reorder_for_init(row)
+    else:
+        values = row[populator.cols_start : populator.cols_end]
+    if values[populator.pk_idx] is None:
+        obj = None
+    else:
+        obj = make(populator.model_cls, populator.db, populator.init_list, values)
+        for child in populator.related_populators:
+            _populate(child, row, obj, make)
+    populator.local_setter(from_obj, obj)
+    if obj is not None:
+        populator.remote_setter(obj, from_obj)
+
+
+def _from_db(model, using, attnames, values):
+    return model.from_db(using, attnames, values)
 
 
 class PreparedQuery:
@@ -75,6 +107,7 @@ class PreparedQuery:
             positions.append(found[0])
         klass_info, select = compiler.klass_info, compiler.select
         first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        populators = get_related_populators(klass_info, select, using)
         return _Compiled(
             sql=sql,
             params=params,
@@ -82,9 +115,10 @@ class PreparedQuery:
             model=klass_info["model"],
             model_columns=slice(first, last),
             init_list=[column[0].target.attname for column in select[first:last]],
-            populators=get_related_populators(klass_info, select, using),
+            populators=populators,
             annotations=dict(compiler.annotation_col_map or {}),
             converters=list(compiler.get_converters([column[0] for column in select[: compiler.col_count]]).items()),
+            models=frozenset({klass_info["model"], *_related_models(populators)}),
         )
 
     def __call__(self, *values, using: str = DEFAULT_DB_ALIAS) -> list:
@@ -102,6 +136,9 @@ class PreparedQuery:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
+        # Instances are made as from_db makes them, without Model.__init__ unless something listens
+        # for it (archive/instances.py); asked per call, as a receiver may be connected at any time.
+        make = _from_db if any(init_is_listened(model) for model in compiled.models) else instance_from_db
         objects = []
         for row in rows:
             if compiled.converters:
@@ -112,9 +149,9 @@ class PreparedQuery:
                     for converter in converters:
                         value = converter(value, expression, connection)
                     row[position] = value
-            obj = compiled.model.from_db(using, compiled.init_list, row[compiled.model_columns])
+            obj = make(compiled.model, using, compiled.init_list, row[compiled.model_columns])
             for populator in compiled.populators:
-                populator.populate(row, obj)
+                _populate(populator, row, obj, make)
             for name, position in compiled.annotations.items():
                 setattr(obj, name, row[position])
             objects.append(obj)

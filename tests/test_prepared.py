@@ -165,3 +165,56 @@ def test_partial_dates_come_back_as_the_orm_gives_them(rich_records):
     assert [str(i.started_on) for i in inspections] == [
         str(i.started_on) for i in Inspection.objects.filter(articles=article).order_by("started_on", "slug")
     ]
+
+
+def instance_state(obj):
+    """What an instance holds: its loaded values (not its deferred ones), relations given, and state."""
+    return {
+        "class": type(obj),
+        "values": {name: value for name, value in vars(obj).items() if name != "_state"},
+        "deferred": obj.get_deferred_fields(),
+        "adding": obj._state.adding,
+        "db": obj._state.db,
+        "relations": sorted(obj._state.fields_cache),
+    }
+
+
+@pytest.mark.parametrize("only", [None, ("slug", "headline", "published_on")])
+def test_instances_are_made_as_the_orm_makes_them(rich_records, only):
+    # Made without Model.__init__ (archive/instances.py), an instance must still be the one the
+    # queryset gives: the same values, the same deferred fields (loaded when read), loaded state.
+    article, person = rich_records
+
+    def build(pk):
+        queryset = Statement.objects.filter(article_id=pk).select_related("article", "speaker").order_by("position")
+        fields = ("words", "position", "article", "speaker", *(f"article__{name}" for name in only or ()))
+        return queryset.only(*fields) if only else queryset
+
+    got = PreparedQuery(build, int)(article.pk)
+    expected = list(build(article.pk))
+    assert [instance_state(obj) for obj in got] == [instance_state(obj) for obj in expected]
+    assert [instance_state(obj.article) for obj in got] == [instance_state(obj.article) for obj in expected]
+    if only:
+        assert "body" in got[0].article.get_deferred_fields()
+        assert got[0].article.body == article.body  # a deferred field still loads when read
+
+
+def test_a_receiver_of_post_init_still_sees_every_instance(rich_records):
+    from django.db.models.signals import post_init
+
+    article, person = rich_records
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    prepared = PreparedQuery(
+        lambda pk: Statement.objects.filter(article_id=pk).select_related("speaker").order_by("position"), int
+    )
+    post_init.connect(receiver, sender=Person)
+    try:
+        statements = prepared(article.pk)
+    finally:
+        post_init.disconnect(receiver, sender=Person)
+    assert [id(obj) for obj in seen] == [id(statement.speaker) for statement in statements]
+    assert prepared(article.pk) and len(seen) == len(statements)  # disconnected: no more
