@@ -14,7 +14,7 @@ import datetime
 import logging
 import re
 from dataclasses import dataclass
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -25,6 +25,23 @@ from django.db.models.lookups import Exact, GreaterThanOrEqual, In, LessThanOrEq
 
 logger = logging.getLogger(__name__)
 
+# The archive is in English whatever the server's locale; calendar.month_name would also format
+# the name anew (strftime) on every read, a hundred times for a person page.
+MONTH_NAMES = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", re.ASCII)
 
 
@@ -98,15 +115,22 @@ class PartialDate:
     def __str__(self) -> str:
         # "5 July 2022", "July 2022" or "2022": never a day the source did not give.
         if self.day is not None:
-            return f"{self.day} {calendar.month_name[self.month]} {self.year}"
+            return f"{self.day} {MONTH_NAMES[self.month]} {self.year}"
         if self.month is not None:
-            return f"{calendar.month_name[self.month]} {self.year}"
+            return f"{MONTH_NAMES[self.month]} {self.year}"
         return str(self.year)
 
     def __lt__(self, other):
         if not isinstance(other, PartialDate):
             return NotImplemented
         return self.isoformat() < other.isoformat()
+
+
+@lru_cache(maxsize=8192)
+def _parse_stored(text: str) -> PartialDate:
+    """A stored date, read once per process: dates repeat across rows (a list page reads hundreds)
+    and a PartialDate is immutable, so rows can share one."""
+    return PartialDate.parse(text)
 
 
 def validate_partial_date(value):
@@ -161,7 +185,7 @@ class PartialDateField(models.CharField):
         if value is None:
             return None
         try:
-            return PartialDate.parse(value)
+            return _parse_stored(value)
         except ValueError:
             # Only a write that bypassed the model (raw SQL) can store this; one bad row must
             # not take down every page that shows it, so it reads as unknown and is logged.

@@ -23,6 +23,25 @@ def test_partial_dates_show_only_the_precision_they_have(text, shown, precision)
     assert date.isoformat() == text
 
 
+def test_every_month_is_named_in_english():
+    names = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+    assert [str(PartialDate(2022, month)) for month in range(1, 13)] == [f"{name} 2022" for name in names]
+    assert [str(PartialDate(2022, month, 1)) for month in range(1, 13)] == [f"1 {name} 2022" for name in names]
+
+
 @pytest.mark.parametrize(
     "text", ["", "22", "2022-13", "2022-02-30", "2022/07/05", "July 2022", "2022-7", "0999", "２０２２"]
 )
@@ -92,7 +111,8 @@ def test_a_day_that_does_not_exist_reads_as_unknown_instead_of_breaking_pages(cl
         cursor.execute("UPDATE articles_article SET published_on = %s WHERE id = %s", ["2018-02-31", article.pk])
     article.refresh_from_db()
     assert article.published_on is None
-    assert "Unreadable partial date '2018-02-31'" in caplog.text
+    article.refresh_from_db()  # stored dates are read once per process; an unreadable one is not kept
+    assert caplog.text.count("Unreadable partial date '2018-02-31'") == 2
     assert client.get(article.get_absolute_url()).status_code == 200
 
 
