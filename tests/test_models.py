@@ -104,3 +104,23 @@ def test_judgements_rank_older_wordings_with_their_equivalents():
 def test_article_paragraphs_split_on_blank_lines():
     article = ArticleFactory(body="One.\n\nTwo.\r\n\r\nThree.")
     assert article.paragraphs == ["One.", "Two.", "Three."]
+
+
+def test_choice_labels_are_those_get_display_gives():
+    # The cards and figures read labels through one cached table per field (archive_tags._display);
+    # it must say what get_<field>_display says for every choice of every model, and for a value
+    # outside the choices.
+    from django.apps import apps
+
+    from archive.templatetags.archive_tags import _display
+
+    checked = 0
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if not field.choices:
+                continue
+            for value in [*(choice for choice, _ in field.flatchoices), "not-a-choice"]:
+                instance = model(**{field.attname: value})
+                assert _display(instance, field.name) == getattr(instance, f"get_{field.name}_display")()
+                checked += 1
+    assert checked > 20
