@@ -15,6 +15,7 @@ from functools import lru_cache
 from django.urls import get_script_prefix, reverse
 
 SLUG_CHARACTERS = re.compile(r"[-a-zA-Z0-9_]+")
+_is_slug = SLUG_CHARACTERS.fullmatch
 # Digits, so that every converter the detail pages use (slug, int) accepts the marker.
 MARKER = "9{}0471138059"
 
@@ -33,9 +34,12 @@ def _pieces(viewname: str, arity: int, prefix: str) -> tuple[str, ...]:
 def record_path(viewname: str, *args) -> str:
     """``reverse(viewname, args=args)`` for a record's detail page."""
     texts = [str(arg) for arg in args]
-    if not all(SLUG_CHARACTERS.fullmatch(text) for text in texts):
-        return reverse(viewname, args=args)
-    pieces = _pieces(viewname, len(args), get_script_prefix())
+    for text in texts:
+        if not _is_slug(text):
+            return reverse(viewname, args=args)
+    pieces = _pieces(viewname, len(texts), get_script_prefix())
+    if len(texts) == 1:  # most records' pages: one slug
+        return f"{pieces[0]}{texts[0]}{pieces[1]}"
     parts = [pieces[0]]
     for text, literal in zip(texts, pieces[1:], strict=True):
         parts += [text, literal]
