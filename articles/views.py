@@ -43,10 +43,18 @@ class ArticleListView(FacetedListView):
         return Article.objects.published()
 
     def decorate(self, queryset, filterset):
-        # Speakers and inspections come in the page's own query: no query more per relation.
         if filterset.search_text:
             queryset = queryset.with_snippets(filterset.search_text)
+        return self.with_card_details(queryset)
+
+    @staticmethod
+    def with_card_details(queryset):
+        # Speakers and inspections come in the page's own query: no query more per relation.
         return queryset.select_related("publisher").with_list_details()
+
+    @classmethod
+    def page_rows(cls):
+        return cls.with_card_details(Article.objects.published())
 
     def result_as_json(self, article):
         return {

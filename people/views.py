@@ -38,7 +38,15 @@ class StatementListView(FacetedListView):
     def decorate(self, queryset, filterset):
         if filterset.search_text:
             queryset = queryset.with_snippets(filterset.search_text)
+        return self.with_figure_details(queryset)
+
+    @staticmethod
+    def with_figure_details(queryset):
         return queryset.select_related("speaker", "article", "article__publisher")
+
+    @classmethod
+    def page_rows(cls):
+        return cls.with_figure_details(Statement.objects.published())
 
     def result_as_json(self, statement):
         return {
