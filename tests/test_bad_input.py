@@ -50,6 +50,22 @@ def test_hostile_facet_values_never_crash(url):
             assert json_response.status_code in {200, 400}, (name, repr(value[:40]))
 
 
+# Names of a QueryDict's methods and of the template engine's lookups: a template that reads
+# request.GET.lists finds a parameter called "lists" first (the fuzz test found this 500).
+PARAMETER_NAMES_THAT_SHADOW_METHODS = ["lists", "items", "keys", "values", "get", "getlist", "urlencode", "copy", "0"]
+
+
+@pytest.mark.parametrize("url", list(LISTS))
+def test_parameters_named_like_methods_are_plain_parameters(url):
+    client = Client()
+    for name in PARAMETER_NAMES_THAT_SHADOW_METHODS:
+        response = client.get(url, {name: "0", "q": "care"})
+        assert response.status_code == 200, (name, response.status_code)
+        # Carried into the next search as it was given, like any filter.
+        assert f'<input type="hidden" name="{name}" value="0">' in response.content.decode()
+        assert 'type="hidden" name="q"' not in response.content.decode()
+
+
 @pytest.mark.parametrize("url", list(LISTS))
 def test_absurd_pages_give_a_clear_client_error(url):
     client = Client()

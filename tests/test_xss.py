@@ -305,6 +305,16 @@ def test_script_addresses_are_refused_by_fixtures(tmp_path):
     assert not Publisher.objects.filter(slug="bad-url").exists()
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/articles/", "/statements/", "/people/", "/inspections/"])
+def test_requested_parameters_are_inert_in_the_list_controls(client, url):
+    # Every parameter but the search is carried into the next search as a hidden input.
+    for payload in PAYLOADS[:12]:
+        response = client.get(url, {payload: payload, "q": "care"})
+        assert response.status_code == 200
+        assert_inert(response.content.decode(), f"{url} with {payload[:30]!r}")
+
+
 def test_the_inspector_finds_what_it_looks_for():
     for html in ["<img src=x onerror=alert(1)>", "<a href=' javascript:x'>", "<script>alert(1)</script>", "<iframe>"]:
         inspector = Inspector()
@@ -326,6 +336,7 @@ SAFE_ALLOW_LIST = {
     ("archive/templatetags/archive_tags.py", "statements_with_findings"): "every stored value passes html.escape",
     ("archive/templatetags/archive_tags.py", "person_timeline_svg"): "every stored value passes html.escape",
     ("archive/templatetags/archive_tags.py", "inspection_summary"): "every stored value passes html.escape",
+    ("archive/templatetags/archive_tags.py", "kept_filters"): "every requested name and value passes html.escape",
 }
 
 

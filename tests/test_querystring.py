@@ -1,0 +1,67 @@
+"""The archive's {% querystring %} (archive_tags) writes the links Django's own tag writes."""
+
+import pytest
+from django.http import QueryDict
+from django.template import RequestContext, Template
+from django.template.defaulttags import querystring as django_querystring
+from django.test import RequestFactory
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archive.templatetags.archive_tags import querystring
+
+QUERIES = [
+    "",
+    "page=2",
+    "publisher=a&publisher=b&year=2019&page=3",
+    "q=%22kinship+care%22+-trust&sort=-date",
+    "q=caf%C3%A9+%26+%3Cb%3E&kind=news-report",
+    "a=1&b=&a=2",
+    "emoji=%F0%9F%98%80&space=a+b&plus=%2B",
+]
+CHANGES = [
+    {},
+    {"page": 4},
+    {"page": None},
+    {"page": None, "after": None, "before": None},
+    {"sort": "headline", "page": None},
+    {"publisher": ["x", "y"]},
+    {"format": "json"},
+    {"missing": None},
+    {"q": "café & <b>"},
+    {"year": range(2018, 2020)},
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("changes", CHANGES, ids=repr)
+def test_the_same_string_as_djangos_tag(query, changes):
+    context = RequestContext(RequestFactory().get(f"/articles/?{query}"))
+    assert querystring(context, **changes) == django_querystring(context, **changes)
+    given_dict = QueryDict(query, mutable=True)
+    assert querystring(context, given_dict, **changes) == django_querystring(context, given_dict, **changes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(st.text(max_size=8), st.text(max_size=12)), max_size=6),
+    changes=st.dictionaries(
+        st.text(min_size=1, max_size=8).filter(str.isidentifier),
+        st.one_of(st.none(), st.text(max_size=10), st.integers(), st.lists(st.text(max_size=5), max_size=3)),
+        max_size=4,
+    ),
+)
+def test_the_same_string_for_any_parameters(pairs, changes):
+    query_dict = QueryDict(mutable=True)
+    for key, value in pairs:
+        query_dict.appendlist(key, value)
+    context = RequestContext(RequestFactory().get("/"))
+    assert querystring(context, query_dict, **changes) == django_querystring(context, query_dict, **changes)
+
+
+def test_templates_that_load_the_archives_tags_use_it_and_it_is_escaped():
+    request = RequestFactory().get("/articles/?q=a%26b&page=2")
+    html = Template('{% load archive_tags %}<a href="{% querystring page=None %}">').render(RequestContext(request))
+    assert html == '<a href="?q=a%26b">'
+    html = Template('{% load archive_tags %}<a href="{% querystring page=3 %}">').render(RequestContext(request))
+    assert html == '<a href="?q=a%26b&amp;page=3">'  # autoescaped, as Django's tag is
