@@ -436,6 +436,12 @@ class FacetedFilterSet(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.form.fields["q"].validators += [reject_control_characters, limit_search_words]
 
+    @property
+    def sort_asked(self) -> str:
+        """The first sort the request names ("" for the list's default order), to mark its link."""
+        value = self.form["sort"].value() if "sort" in self.form.fields else None
+        return value[0] if value else ""
+
     def get_form_class(self):
         """The FilterSet's form class, made once: django-filter makes a new class, with new fields,
         for every request. Its fields depend only on the declared filters; each form still gets

@@ -21,8 +21,11 @@ class ArchivePaginator(Paginator):
     snippets, aggregated details) are computed for that page's rows alone.
     """
 
-    def __init__(self, *args, count: int, cached=None, fetch_rows=None, **kwargs):
+    def __init__(self, *args, count: int, cached=None, fetch_rows=None, decorate=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # decorate(queryset): the rows with what the page shows of them, applied only to the
+        # queries that read a page's rows (not to those that sort, seek or count keys).
+        self.decorate = decorate or (lambda queryset: queryset)
         self.count = count
         # cached(part, compute): the FilterSet's per-revision cache, for the page's keys.
         self.cached = cached
@@ -76,7 +79,7 @@ class ArchivePaginator(Paginator):
         """A page's rows, fetched by key without sorting (no ranking computed), put in the page's order."""
         rows = self.fetch_rows(page_keys) if self.fetch_rows else None
         if rows is None:
-            rows = self.object_list.order_by()
+            rows = self.decorate(self.object_list.order_by())
             rows = rows.having_keys(page_keys) if hasattr(rows, "having_keys") else rows.filter(pk__in=page_keys)
         position = {key: index for index, key in enumerate(page_keys)}
         return sorted(rows, key=lambda row: position[row.pk])
@@ -92,7 +95,7 @@ class ArchivePaginator(Paginator):
             keys = backwards.values("pk")[self.count - top : self.count - bottom]
         else:
             keys = self.object_list.values("pk")[bottom:top]
-        sorted_rows = self.object_list.filter(pk__in=models.Subquery(keys))
+        sorted_rows = self.decorate(self.object_list.filter(pk__in=models.Subquery(keys)))
         if self.cached is None:
             return self._get_page(sorted_rows, number, self)
         # Sorting a large result (by relevance, say) costs more than showing a page of it: the
@@ -163,7 +166,8 @@ class FacetedListView(View):
 
     def rows_fetcher(self, filterset):
         """fetch(keys) → the rows with these keys, through a prepared query; None where there is none."""
-        if filterset.search_text or self.page_rows() is None:
+        # Asked of the class, not by calling page_rows(): that builds the queryset.
+        if filterset.search_text or type(self).page_rows.__func__ is FacetedListView.page_rows.__func__:
             return None
         view = type(self)
 
@@ -201,11 +205,12 @@ class FacetedListView(View):
         if download:
             return self.download(request, filterset, download)
         paginator = ArchivePaginator(
-            self.decorate(filterset.qs, filterset),
+            filterset.qs,
             self.page_size or settings.ARCHIVE_PAGE_SIZE,
             count=filterset.total_beside_facets(),
             cached=filterset.cached_counts,
             fetch_rows=self.rows_fetcher(filterset),
+            decorate=lambda queryset: self.decorate(queryset, filterset),
         )
         try:
             number = self.page_number(request.GET.get("page"), paginator)

@@ -55,3 +55,23 @@ def test_too_many_search_words_is_a_clear_400():
     assert response.status_code == 400
     assert b"at most 10 different words" in response.content
     assert Client().get("/articles/", {"q": "trust " * 30}).status_code == 200  # repeats are one word
+
+
+@pytest.mark.parametrize("url", ["/articles/", "/statements/", "/people/"])
+def test_the_sort_in_use_is_the_one_link_marked_current(url):
+    import re
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    ArticleFactory()
+    html = Client().get(url).content.decode()
+    links = re.findall(r'<nav class="sort".*?</nav>', html, re.S)[0]
+    assert 'aria-current="true"' not in links  # the default order: no sort asked for
+    offered = [
+        parse_qs(urlsplit(unquote(href.replace("&amp;", "&"))).query)["sort"][0]
+        for href in re.findall(r'href="([^"]+)"', links)
+    ]
+    assert offered
+    for value in offered:
+        links = re.findall(r'<nav class="sort".*?</nav>', Client().get(url, {"sort": value}).content.decode(), re.S)[0]
+        current = re.findall(r'<a href="([^"]+)" aria-current="true">', links)
+        assert len(current) == 1 and f"sort={value}" in unquote(current[0]), (value, current)
