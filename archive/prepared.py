@@ -14,8 +14,11 @@ Only plain values (whole numbers and strings) are put in: the marker's place in 
 found by equality, and a value of another type, or a build whose markers the ORM rewrote, is refused.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
@@ -36,35 +39,43 @@ class _Compiled:
     model: type
     model_columns: slice
     init_list: list[str]
-    populators: list
+    related: list[_Related]
     annotations: dict[str, int]
     converters: list
     models: frozenset  # every model a row makes an instance of
 
 
-def _related_models(populators) -> set:
-    return {
-        model
-        for populator in populators
-        for model in (populator.model_cls, *_related_models(populator.related_populators))
-    }
+class _Related(NamedTuple):
+    """One ``select_related`` relation, read from Django's RelatedPopulator once, at compile time."""
+
+    parent: int  # the index, in a row's instances, of the instance it hangs from (0: the row's own)
+    model: type
+    init_list: list[str]
+    columns: slice | None  # where its values are in the row, or None: reorder picks them
+    reorder: Callable | None
+    pk_index: int
+    local_setter: Callable
+    remote_setter: Callable
 
 
-def _populate(populator, row, from_obj, make) -> None:
-    """``RelatedPopulator.populate``, making the related instance with ``make`` (see __call__)."""
-    if populator.reorder_for_init:
-        values = populator.reorder_for_init(row)
-    else:
-        values = row[populator.cols_start : populator.cols_end]
-    if values[populator.pk_idx] is None:
-        obj = None
-    else:
-        obj = make(populator.model_cls, populator.db, populator.init_list, values)
-        for child in populator.related_populators:
-            _populate(child, row, obj, make)
-    populator.local_setter(from_obj, obj)
-    if obj is not None:
-        populator.remote_setter(obj, from_obj)
+def _flattened(populators, parent: int = 0, steps: list | None = None) -> list[_Related]:
+    """The relations in the order RelatedPopulator.populate visits them, each after its parent."""
+    steps = [] if steps is None else steps
+    for populator in populators:
+        steps.append(
+            _Related(
+                parent,
+                populator.model_cls,
+                populator.init_list,
+                None if populator.reorder_for_init else slice(populator.cols_start, populator.cols_end),
+                populator.reorder_for_init,
+                populator.pk_idx,
+                populator.local_setter,
+                populator.remote_setter,
+            )
+        )
+        _flattened(populator.related_populators, len(steps), steps)
+    return steps
 
 
 def _from_db(model, using, attnames, values):
@@ -115,10 +126,10 @@ class PreparedQuery:
             model=klass_info["model"],
             model_columns=slice(first, last),
             init_list=[column[0].target.attname for column in select[first:last]],
-            populators=populators,
+            related=_flattened(populators),
             annotations=dict(compiler.annotation_col_map or {}),
             converters=list(compiler.get_converters([column[0] for column in select[: compiler.col_count]]).items()),
-            models=frozenset({klass_info["model"], *_related_models(populators)}),
+            models=frozenset({klass_info["model"], *(step.model for step in _flattened(populators))}),
         )
 
     def __call__(self, *values, using: str = DEFAULT_DB_ALIAS) -> list:
@@ -150,8 +161,20 @@ class PreparedQuery:
                         value = converter(value, expression, connection)
                     row[position] = value
             obj = make(compiled.model, using, compiled.init_list, row[compiled.model_columns])
-            for populator in compiled.populators:
-                _populate(populator, row, obj, make)
+            if compiled.related:
+                # As RelatedPopulator.populate does: each relation set on its parent, and nothing
+                # made below a relation that is NULL.
+                instances = [obj]
+                for step in compiled.related:
+                    parent = instances[step.parent]
+                    related = None
+                    if parent is not None:
+                        related_values = row[step.columns] if step.reorder is None else step.reorder(row)
+                        if related_values[step.pk_index] is not None:
+                            related = make(step.model, using, step.init_list, related_values)
+                            step.remote_setter(related, parent)
+                        step.local_setter(parent, related)
+                    instances.append(related)
             for name, position in compiled.annotations.items():
                 setattr(obj, name, row[position])
             objects.append(obj)
