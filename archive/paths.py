@@ -10,6 +10,8 @@ quotes it or raises as it always does.
 """
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from django.urls import get_script_prefix, reverse
@@ -31,13 +33,32 @@ def _pieces(viewname: str, arity: int, prefix: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
+# The script prefix, read once for a batch of addresses (see same_prefix), else None.
+_batch_prefix: ContextVar[str | None] = ContextVar("record_path_prefix", default=None)
+
+
+@contextmanager
+def same_prefix():
+    """Addresses made inside share one reading of the script prefix.
+
+    Reading it (an asgiref Local) was half of what an address cost, and a person page makes a
+    hundred. A block of code that makes addresses without handling a request in between cannot
+    see the prefix change, so it is read once for the block.
+    """
+    token = _batch_prefix.set(get_script_prefix())
+    try:
+        yield
+    finally:
+        _batch_prefix.reset(token)
+
+
 def record_path(viewname: str, *args) -> str:
     """``reverse(viewname, args=args)`` for a record's detail page."""
     texts = [str(arg) for arg in args]
     for text in texts:
         if not _is_slug(text):
             return reverse(viewname, args=args)
-    pieces = _pieces(viewname, len(texts), get_script_prefix())
+    pieces = _pieces(viewname, len(texts), _batch_prefix.get() or get_script_prefix())
     if len(texts) == 1:  # most records' pages: one slug
         return f"{pieces[0]}{texts[0]}{pieces[1]}"
     parts = [pieces[0]]

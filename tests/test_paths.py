@@ -3,7 +3,7 @@
 import pytest
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from archive.paths import record_path
+from archive.paths import record_path, same_prefix
 
 DETAIL_PAGES = [
     ("articles:article_detail", ["a-slug"]),
@@ -37,3 +37,18 @@ def test_an_argument_reverse_refuses_is_refused_the_same_way(bad):
         reverse("articles:article_detail", args=[bad])
     with pytest.raises(NoReverseMatch):
         record_path("articles:article_detail", bad)
+
+
+@pytest.mark.parametrize("prefix", ["/", "/archive/"])
+def test_a_batch_reads_the_prefix_once_and_forgets_it_after(prefix):
+    set_script_prefix(prefix)
+    try:
+        with same_prefix():
+            batch = [record_path(viewname, *args) for viewname, args in DETAIL_PAGES]
+            with same_prefix():  # nested: the same prefix
+                assert record_path("people:person_detail", "x") == reverse("people:person_detail", args=["x"])
+        assert batch == [reverse(viewname, args=args) for viewname, args in DETAIL_PAGES]
+        set_script_prefix("/elsewhere/")  # a later request under another prefix
+        assert record_path("people:person_detail", "x") == "/elsewhere/people/x/"
+    finally:
+        set_script_prefix("/")

@@ -9,6 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from archive.paths import same_prefix
 from archive.search import MARK_END, MARK_START
 
 register = template.Library()
@@ -190,7 +191,8 @@ def _article_card(article) -> str:
 @register.simple_tag
 def article_cards(articles):
     """The article list's results: one card per article, or a note that none match."""
-    cards = "".join(_article_card(article) for article in articles)
+    with same_prefix():
+        cards = "".join(_article_card(article) for article in articles)
     if not cards:
         cards = '<li class="empty">No articles match. Remove a filter to see more.</li>'
     return mark_safe(f'<ol class="cards">{cards}</ol>')  # noqa: S308 -- stored values went through html.escape
@@ -285,11 +287,12 @@ def inspection_summary(inspection, judgements):
 @register.simple_tag
 def statements_with_findings(statements):
     """One person's statements, each with the article it is in and the inspection it answered."""
-    speaker_link = _speaker_link(statements[0].speaker) if statements else None
-    items = "".join(
-        f"<li>{_statement_figure(statement, True, speaker_link)}{_finding(statement.responds_to)}</li>"
-        for statement in statements
-    )
+    with same_prefix():
+        speaker_link = _speaker_link(statements[0].speaker) if statements else None
+        items = "".join(
+            f"<li>{_statement_figure(statement, True, speaker_link)}{_finding(statement.responds_to)}</li>"
+            for statement in statements
+        )
     return mark_safe(f'<ol class="statements statements--with-findings">{items}</ol>')  # noqa: S308 -- escaped above
 
 
