@@ -568,13 +568,19 @@ class FacetedFilterSet(django_filters.FilterSet):
 
         key = quote_plus(name)
 
+        def pair(value) -> str:
+            # What urlencode does for a (name, value) pair, without its per-call checks: hundreds of
+            # links a page. Slugs and years, nearly every value, need no quoting.
+            text = str(value)
+            return f"{key}={text if URL_SAFE.fullmatch(text) else quote_plus(text)}"
+
+        chosen_now = "&".join(map(pair, current))
+
         def toggled(value) -> str:
-            chosen = [v for v in current if v != value] if value in current else [*current, value]
-            # What urlencode does for (name, value) pairs, without its per-call checks: hundreds of links a page.
-            # Slugs and years, nearly every value, need no quoting.
-            own = "&".join(
-                f"{key}={text if URL_SAFE.fullmatch(text) else quote_plus(text)}" for text in map(str, chosen)
-            )
+            if value in current:
+                own = "&".join(pair(v) for v in current if v != value)
+            else:  # most links: one more value after those chosen
+                own = f"{chosen_now}&{pair(value)}" if chosen_now else pair(value)
             encoded = "&".join(part for part in (before_text, own, after_text) if part)
             return f"?{encoded}" if encoded else "?"
 
