@@ -588,6 +588,18 @@ class Article(VersionedModel):
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in self.body.replace("\r\n", "\n").split("\n\n") if p.strip()]
 
+    @property
+    def first_paragraph(self) -> str:
+        """``paragraphs[0]``, or "" for an empty body, without splitting the rest of the body (a card's teaser)."""
+        body = self.body.replace("\r\n", "\n")
+        start = 0
+        while True:
+            end = body.find("\n\n", start)
+            paragraph = (body[start:] if end < 0 else body[start:end]).strip()
+            if paragraph or end < 0:
+                return paragraph
+            start = end + 2
+
 
 class ArticleSearchIndex(models.Model):
     """SQLite's FTS5 index of articles, created and kept in step by a migration's triggers.

@@ -1,4 +1,4 @@
-"""The archive's {% querystring %} (archive_tags) writes the links Django's own tag writes."""
+"""Faster stand-ins for Django helpers give what the helpers give: {% querystring %}, a card's teaser."""
 
 import pytest
 from django.http import QueryDict
@@ -65,3 +65,25 @@ def test_templates_that_load_the_archives_tags_use_it_and_it_is_escaped():
     assert html == '<a href="?q=a%26b">'
     html = Template('{% load archive_tags %}<a href="{% querystring page=3 %}">').render(RequestContext(request))
     assert html == '<a href="?q=a%26b&amp;page=3">'  # autoescaped, as Django's tag is
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(["a", "b", " ", "\n", "\t", "…", "x…", "\u00a0", "\r\n"]), max_size=120).map("".join)
+)
+def test_a_cards_teaser_is_what_truncator_gives(text):
+    from django.utils.text import Truncator
+
+    from archive.templatetags.archive_tags import first_words
+
+    for count in (1, 3, 40):
+        assert first_words(text, count) == Truncator(text).words(count, truncate=" …")
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.lists(st.sampled_from(["a", " ", "\n", "\r\n", "\r", "b"]), max_size=60).map("".join))
+def test_the_first_paragraph_is_the_first_of_the_paragraphs(body):
+    from articles.models import Article
+
+    article = Article(body=body)
+    assert article.first_paragraph == (article.paragraphs[0] if article.paragraphs else "")

@@ -153,6 +153,21 @@ def json_ld(data):
 # Every stored value goes through html.escape; a search snippet through highlight().
 
 
+CARD_WORDS = 40
+ELLIPSIS = " …"
+
+
+def first_words(text: str, count: int) -> str:
+    """``Truncator(text).words(count, truncate=" …")``: the first words, whitespace made single
+    spaces, and " …" if any were left out; without Truncator's lazy text and regular expressions,
+    and without splitting the words past ``count``."""
+    words = text.split(maxsplit=count)
+    if len(words) <= count:
+        return " ".join(words)
+    shown = " ".join(words[:count])
+    return shown if shown.endswith(ELLIPSIS) else shown + ELLIPSIS
+
+
 def _article_card(article) -> str:
     headline = html.escape(article.headline)
     inferred_headline = (
@@ -175,9 +190,7 @@ def _article_card(article) -> str:
     if snippet:
         text = f'<p class="snippet">{highlight(snippet)}</p>'
     else:
-        paragraphs = article.paragraphs
-        first = paragraphs[0] if paragraphs else ""
-        text = f"<p>{html.escape(Truncator(first).words(40, truncate=' …'))}</p>"
+        text = f"<p>{html.escape(first_words(article.first_paragraph, CARD_WORDS))}</p>"
     badges = "".join(f"{judgement(item.value, item.label)} " for item in article.covered_judgements)
     speakers = article.speakers
     quotes = ("Quotes: " + ", ".join(html.escape(name) for _, name in speakers)) if speakers else ""
