@@ -6,6 +6,7 @@ from django.db import models
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views import View
 
 from archive import exports, keyset
@@ -21,8 +22,13 @@ class ArchivePaginator(Paginator):
     snippets, aggregated details) are computed for that page's rows alone.
     """
 
-    def __init__(self, *args, count: int, cached=None, fetch_rows=None, decorate=None, **kwargs):
+    def __init__(self, *args, count: int, cached=None, fetch_rows=None, decorate=None, ordered_like=None, **kwargs):
+        # ordered_like: a queryset in the list's order, built more cheaply than the list (when the
+        # list itself is given lazily, to be built only if a page's keys must be found).
+        self.ordered_like = ordered_like
         super().__init__(*args, **kwargs)
+        if self.ordered_like is None:
+            self.ordered_like = self.object_list
         # decorate(queryset): the rows with what the page shows of them, applied only to the
         # queries that read a page's rows (not to those that sort, seek or count keys).
         self.decorate = decorate or (lambda queryset: queryset)
@@ -32,7 +38,16 @@ class ArchivePaginator(Paginator):
         # fetch_rows(keys): the rows with these keys, in any order, or None (then read through the list).
         self.fetch_rows = fetch_rows
         # The list's order as plain columns, when it can be paged by keyset (archive/keyset.py).
-        self.terms = keyset.ordering_terms(self.object_list)
+        self.terms = keyset.ordering_terms(self.ordered_like)
+
+    def _check_object_list_is_ordered(self):
+        # Checked on the stand-in, which has the list's order, so that a lazy list stays unbuilt.
+        object_list = self.object_list
+        self.object_list = self.ordered_like
+        try:
+            super()._check_object_list_is_ordered()
+        finally:
+            self.object_list = object_list
 
     def page(self, number, *, after: str | None = None, before: str | None = None):
         """Page ``number``: sought from a cursor when the link that asked for it carried one."""
@@ -87,27 +102,30 @@ class ArchivePaginator(Paginator):
     def _numbered_page(self, number):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        if self.terms and bottom > self.count - top:
-            # Nearer the end than the start (Last, say): counted back from the end in the reversed
-            # order, the database skips fewer rows; the rows come out in the list's order below.
-            # (Spelled out from the terms: Django's reverse() leaves a related model's ordering as is.)
-            backwards = self.object_list.order_by(*keyset.ordering(self.terms, backwards=True))
-            keys = backwards.values("pk")[self.count - top : self.count - bottom]
-        else:
-            keys = self.object_list.values("pk")[bottom:top]
-        sorted_rows = self.decorate(self.object_list.filter(pk__in=models.Subquery(keys)))
+
+        def sorted_rows():
+            if self.terms and bottom > self.count - top:
+                # Nearer the end than the start (Last, say): counted back from the end in the reversed
+                # order, the database skips fewer rows; the rows come out in the list's order below.
+                # (Spelled out from the terms: Django's reverse() leaves a related model's ordering as is.)
+                backwards = self.object_list.order_by(*keyset.ordering(self.terms, backwards=True))
+                keys = backwards.values("pk")[self.count - top : self.count - bottom]
+            else:
+                keys = self.object_list.values("pk")[bottom:top]
+            return self.decorate(self.object_list.filter(pk__in=models.Subquery(keys)))
+
         if self.cached is None:
-            return self._get_page(sorted_rows, number, self)
+            return self._get_page(sorted_rows(), number, self)
         # Sorting a large result (by relevance, say) costs more than showing a page of it: the
         # keys of a page are kept with the counts, so the same page asked for again sorts nothing.
         fetched = None
 
         def sort_and_fetch():
             nonlocal fetched
-            fetched = list(sorted_rows)
+            fetched = list(sorted_rows())
             return [row.pk for row in fetched]
 
-        ordering = hashlib.blake2b(repr(self.object_list.query.order_by).encode(), digest_size=8).hexdigest()
+        ordering = hashlib.blake2b(repr(self.ordered_like.query.order_by).encode(), digest_size=8).hexdigest()
         page_keys = self.cached(f"page:{ordering}:{self.per_page}:{number}", sort_and_fetch)
         if fetched is not None:
             return self._get_page(fetched, number, self)
@@ -205,8 +223,11 @@ class FacetedListView(View):
         if download:
             return self.download(request, filterset, download)
         paginator = ArchivePaginator(
-            filterset.qs,
+            # The filtered list is built only if a page's keys are not cached; its order is known
+            # without it (FacetedFilterSet.ordered_queryset).
+            SimpleLazyObject(lambda: filterset.qs),
             self.page_size or settings.ARCHIVE_PAGE_SIZE,
+            ordered_like=filterset.ordered_queryset(),
             count=filterset.total_beside_facets(),
             cached=filterset.cached_counts,
             fetch_rows=self.rows_fetcher(filterset),
