@@ -28,9 +28,7 @@ def new_instance(model, attnames, values):
 def instance_from_db(model, using: str, attnames, values):
     """``model.from_db(using, attnames, values)``, for a model nothing listens on: the fields not
     in ``attnames`` are deferred (absent from ``__dict__``, loaded when first read), as there."""
-    instance = model.__new__(model)
-    instance.__dict__.update(zip(attnames, values, strict=True))
-    state = instance._state = ModelState()
-    state.adding = False
-    state.db = using
+    instance = new_instance(model, attnames, values)
+    instance._state.adding = False
+    instance._state.db = using
     return instance

@@ -118,7 +118,7 @@ class PreparedQuery:
             positions.append(found[0])
         klass_info, select = compiler.klass_info, compiler.select
         first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        populators = get_related_populators(klass_info, select, using)
+        related = _flattened(get_related_populators(klass_info, select, using))
         return _Compiled(
             sql=sql,
             params=params,
@@ -126,10 +126,10 @@ class PreparedQuery:
             model=klass_info["model"],
             model_columns=slice(first, last),
             init_list=[column[0].target.attname for column in select[first:last]],
-            related=_flattened(populators),
+            related=related,
             annotations=dict(compiler.annotation_col_map or {}),
             converters=list(compiler.get_converters([column[0] for column in select[: compiler.col_count]]).items()),
-            models=frozenset({klass_info["model"], *(step.model for step in _flattened(populators))}),
+            models=frozenset({klass_info["model"], *(step.model for step in related)}),
         )
 
     def __call__(self, *values, using: str = DEFAULT_DB_ALIAS) -> list:

@@ -172,20 +172,15 @@ class FacetedListView(View):
         """The page's rows with what they show: relations loaded in bulk, search snippets."""
         return queryset
 
-    @classmethod
-    def page_rows(cls):
-        """What a page's rows are read from once their keys are known, or None.
-
-        The public rows with what ``decorate`` adds for a page without a search, and none of the
-        filters: the keys were chosen by them. A list whose rows need more than one query (a
-        prefetch) or depend on the request leaves this None and reads them through its FilterSet.
-        """
-        return None
+    # A classmethod giving what a page's rows are read from once their keys are known: the public
+    # rows with what ``decorate`` adds for a page without a search, and none of the filters (the
+    # keys were chosen by them). A list whose rows need more than one query (a prefetch) or depend
+    # on the request leaves it None and reads them through its FilterSet.
+    page_rows = None
 
     def rows_fetcher(self, filterset):
         """fetch(keys) → the rows with these keys, through a prepared query; None where there is none."""
-        # Asked of the class, not by calling page_rows(): that builds the queryset.
-        if filterset.search_text or type(self).page_rows.__func__ is FacetedListView.page_rows.__func__:
+        if filterset.search_text or self.page_rows is None:
             return None
         view = type(self)
 

@@ -76,12 +76,12 @@ def _choice_labels(field) -> dict:
     return dict(field.flatchoices)
 
 
-def _display(instance, name: str):
-    """``instance.get_<name>_display()``, with the field's labels read once rather than on each call
-    (Django builds a dict of them every time: a tenth of the person page's statements' cost)."""
+def _display(instance, name: str) -> str:
+    """``instance.get_<name>_display()`` as text, with the field's labels read once rather than on each
+    call (Django builds a dict of them every time: a tenth of the person page's statements' cost)."""
     field = instance._meta.get_field(name)
     value = getattr(instance, field.attname)
-    return _choice_labels(field).get(value, value)
+    return str(_choice_labels(field).get(value, value))
 
 
 @register.simple_tag
@@ -197,7 +197,7 @@ def _article_card(article) -> str:
     return (
         f'<li class="card"><h2><a href="{html.escape(article.get_absolute_url())}">{headline}</a>{inferred_headline}'
         f'</h2><p class="meta">{html.escape(article.publisher.name)} · {date} · '
-        f'{html.escape(str(_display(article, "kind")))}</p>{text}<p class="meta">{badges}{quotes}</p></li>'
+        f'{html.escape(_display(article, "kind"))}</p>{text}<p class="meta">{badges}{quotes}</p></li>'
     )
 
 
@@ -238,7 +238,7 @@ def _statement_figure(statement, show_article: bool, speaker_link: str | None = 
     return (
         f'<figure class="statement statement--{html.escape(statement.kind)}">{said}<figcaption>'
         f"{speaker_link or _speaker_link(statement.speaker)}{role}"
-        f" · {html.escape(str(_display(statement, 'kind')))}{source}"
+        f" · {html.escape(_display(statement, 'kind'))}{source}"
         f' · <a href="{html.escape(statement.get_absolute_url())}" class="permalink">Permalink'
         '<span class="visually-hidden"> to this statement</span></a></figcaption></figure>'
     )
@@ -259,7 +259,7 @@ def _finding(inspection) -> str:
         return ""
     return (
         f'<p class="finding-beside">What Ofsted found: <a href="{html.escape(inspection.get_absolute_url())}">'
-        f"{html.escape(str(_display(inspection, 'kind')))}, {html.escape(inspection.authority.name)}, "
+        f"{html.escape(_display(inspection, 'kind'))}, {html.escape(inspection.authority.name)}, "
         f"{html.escape(inspection.on_site)}</a> — "
         f"{judgement(inspection.overall_judgement, _display(inspection, 'overall_judgement'))}</p>"
     )
@@ -277,13 +277,13 @@ def inspection_summary(inspection, judgements):
     theme = f" · theme: {html.escape(inspection.theme)}" if inspection.theme else ""
     parts = [
         f'<div class="inspection-summary"><h3><a href="{html.escape(inspection.get_absolute_url())}">'
-        f"{html.escape(str(_display(inspection, 'kind')))}</a>, {html.escape(inspection.authority.name)}</h3>"
+        f"{html.escape(_display(inspection, 'kind'))}</a>, {html.escape(inspection.authority.name)}</h3>"
         f'<p class="meta">On site {html.escape(inspection.on_site)} · report published {html.escape(published)}</p>'
         f"<p>Overall: {judgement(inspection.overall_judgement, _display(inspection, 'overall_judgement'))}"
         f"{finding}{theme}</p>"
     ]
     rows = "".join(
-        f'<tr><th scope="row">{html.escape(str(_display(area, "area")))}</th>'
+        f'<tr><th scope="row">{html.escape(_display(area, "area"))}</th>'
         f"<td>{judgement(area.judgement, _display(area, 'judgement'))}</td></tr>"
         for area in judgements
     )
