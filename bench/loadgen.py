@@ -58,6 +58,22 @@ class Latency:
         return percentile(self.samples, 0.95) if self.samples else math.nan
 
 
+def _record(result: Latency, port: int, path: str, number: int, warmup: int) -> None:
+    """One request into ``result``: the first is kept as ``first``, those after the warm-up as samples."""
+    try:
+        response = get(port, path)
+    except OSError:
+        result.errors += 1
+        return
+    result.status, result.bytes = response.status, len(response.body)
+    if number == 0:
+        result.first = response.seconds
+    if response.status != 200:
+        result.errors += 1
+    elif number >= warmup:
+        result.samples.append(response.seconds)
+
+
 def measure_latency(port: int, path: str, requests: int, warmup: int, budget: float) -> Latency:
     """Sequential requests from one client; stops early (fewer samples) if ``budget`` seconds run out."""
     result = Latency()
@@ -65,19 +81,34 @@ def measure_latency(port: int, path: str, requests: int, warmup: int, budget: fl
     for number in range(warmup + requests):
         if time.monotonic() > deadline:
             break
-        try:
-            response = get(port, path)
-        except OSError:
-            result.errors += 1
-            continue
-        result.status, result.bytes = response.status, len(response.body)
-        if number == 0:
-            result.first = response.seconds
-        if response.status != 200:
-            result.errors += 1
-        elif number >= warmup:
-            result.samples.append(response.seconds)
+        _record(result, port, path, number, warmup)
     return result
+
+
+def measure_latency_side_by_side(
+    targets: dict[str, tuple[int, str]], requests: int, warmup: int, budget: float
+) -> dict[str, Latency]:
+    """Each target's latency, their requests interleaved: round after round, one request to each.
+
+    On a shared machine whose speed drifts (other tenants, frequency changes), contestants timed
+    one after the other can meet different machines; interleaved, every contestant meets the same
+    moments, so the ratios between them hold even when the absolute figures move. The order within
+    a round rotates, so no contestant always follows the same one. Sequential, never concurrent:
+    one request at a time. ``budget`` is per target: the seconds its own requests may take in all.
+    """
+    names = list(targets)
+    results = {name: Latency() for name in names}
+    spent = dict.fromkeys(names, 0.0)
+    for number in range(warmup + requests):
+        shift = number % len(names)
+        for name in names[shift:] + names[:shift]:
+            if spent[name] > budget:
+                continue
+            port, path = targets[name]
+            started = time.monotonic()
+            _record(results[name], port, path, number, warmup)
+            spent[name] += time.monotonic() - started
+    return results
 
 
 @dataclass

@@ -414,7 +414,9 @@ def method(results: dict) -> str:
     )
     return f"""## Method
 
-**Contestants.** Each runs alone on the machine, one after the other, against the same generated file:
+**Contestants.** All against the same generated file. The app on SQLite and Datasette run side by side (both
+servers up, their requests interleaved: see *Timing*); the app with its page cache and the app on PostgreSQL
+are measured afterwards, each alone:
 
 - *App on SQLite*: `gunicorn archive.wsgi:application --workers 2 --bind 127.0.0.1:PORT`, with production
   settings (`DJANGO_DEBUG=0`, a secret key, `DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost`,
@@ -451,8 +453,12 @@ its write-ahead log is checkpointed into it: `-i` reads the main file only. The 
 page is marked all-visible and the covering indexes cannot answer counts alone.
 
 **Timing.** A stdlib client (`http.client`, a new connection a request, on 127.0.0.1) requests each page 3 times
-to warm up, then {args["requests"]} times one after another: median and p95 (nearest rank: with 40 samples, the
-38th fastest) of the full request time. Then 4 client threads request it back to back for
+to warm up, then {args["requests"]} times: median and p95 (nearest rank: with 40 samples, the 38th fastest) of the
+full request time. The app on SQLite, Datasette and Datasette with `_nosuggest=1` are timed together, page by page,
+in rounds: one request to each, one at a time, the order rotating from round to round. A shared machine's speed
+drifts (other tenants, steal time), and contestants timed one after the other, minutes apart, can meet different
+machines; interleaved, each meets the same moments, so the ratios hold when the absolute figures move. Then, for
+each contestant in turn and straight after the page's latencies, 4 client threads request the page back to back for
 {float(args["duration"]):g} s: requests completed per second (requests in flight at the end are let finish and the
 clock runs until they have). Client and server share the machine's 2 cores, so throughput is what the machine does
 with both. A page that does not answer 200 counts as an error and is not timed. Peak memory is each process's

@@ -334,32 +334,63 @@ def cold_floor(connection, queries: list[str], budget: float) -> dict:
     return {"cold_median": statistics.median(timed), "cold_queries": len(queries), "cold_n": len(timed)}
 
 
+def latency_entry(path: str, latency: loadgen.Latency) -> dict:
+    return {
+        "path": path,
+        "median": latency.median,
+        "p95": latency.p95,
+        "first": latency.first,
+        "n": len(latency.samples),
+        "status": latency.status,
+        "bytes": latency.bytes,
+        "errors": latency.errors,
+    }
+
+
+def add_throughput(entry: dict, port: int, path: str, args) -> None:
+    result = loadgen.measure_throughput(port, path, CLIENTS, args.duration)
+    entry.update(rps=result.per_second, tput_errors=result.errors, tput_completed=result.completed)
+
+
+def log_entry(name: str, key: str, entry: dict) -> None:
+    log(
+        f"  {name:<22} {key:<20} "
+        f"median {entry['median'] * 1000:8.1f} ms  p95 {entry['p95'] * 1000:8.1f} ms  n {entry['n']}"
+        + (f"  {entry['rps']:7.1f} req/s" if "rps" in entry else "")
+        + (f"  ({entry['errors']} errors, last status {entry['status']})" if entry["errors"] else "")
+    )
+
+
 def measure(server: Server, paths: dict[str, str], args, *, throughput: bool = True, suffix: str = "") -> dict:
+    """One server's pages, each timed alone, then its throughput."""
     figures = {}
     for key, path in paths.items():
         if path is None:
             continue
         latency = loadgen.measure_latency(server.port, path, args.requests, WARMUP, budget=args.latency_budget)
-        entry = {
-            "path": path,
-            "median": latency.median,
-            "p95": latency.p95,
-            "first": latency.first,
-            "n": len(latency.samples),
-            "status": latency.status,
-            "bytes": latency.bytes,
-            "errors": latency.errors,
-        }
+        entry = latency_entry(path, latency)
         if throughput and latency.samples:
-            result = loadgen.measure_throughput(server.port, path, CLIENTS, args.duration)
-            entry.update(rps=result.per_second, tput_errors=result.errors, tput_completed=result.completed)
+            add_throughput(entry, server.port, path, args)
         figures[key] = entry
-        log(
-            f"  {server.name:<22} {key + suffix:<20} "
-            f"median {entry['median'] * 1000:8.1f} ms  p95 {entry['p95'] * 1000:8.1f} ms  n {entry['n']}"
-            + (f"  {entry['rps']:7.1f} req/s" if "rps" in entry else "")
-            + (f"  ({latency.errors} errors, last status {latency.status})" if latency.errors else "")
-        )
+        log_entry(server.name, key + suffix, entry)
+    return figures
+
+
+def measure_side_by_side(contestants: dict[str, tuple[Server, dict]], keys: list[str], args) -> dict[str, dict]:
+    """Several servers' pages, each page's requests interleaved between them (see
+    ``loadgen.measure_latency_side_by_side``); then each one's throughput on that page in turn,
+    straight after, so that all of a page's figures come from the same few minutes."""
+    figures = {name: {} for name in contestants}
+    for key in keys:
+        targets = {name: (server.port, paths[key]) for name, (server, paths) in contestants.items() if paths.get(key)}
+        latencies = loadgen.measure_latency_side_by_side(targets, args.requests, WARMUP, args.latency_budget)
+        for name, latency in latencies.items():
+            port, path = targets[name]
+            entry = latency_entry(path, latency)
+            if latency.samples:
+                add_throughput(entry, port, path, args)
+            figures[name][key] = entry
+            log_entry(name, key, entry)
     return figures
 
 
@@ -375,29 +406,71 @@ def gunicorn(name: str, database_url: str, port: int, *, page_cache: bool = Fals
     )
 
 
-def measure_app(name: str, database_url: str, pages, args, *, json_variants: bool, page_cache: bool = False) -> dict:
-    port = free_port()
-    server = gunicorn(name, database_url, port, page_cache=page_cache)
-    log(f"Starting {name} (gunicorn, 2 workers) on 127.0.0.1:{port}")
+def json_paths(pages) -> dict[str, str]:
+    return {page.key: page.app + ("&" if "?" in page.app else "?") + "format=json" for page in pages if page.list_page}
+
+
+def record_memory(figures: dict, server: Server) -> None:
+    """Peak resident memory of the master and each worker, and their own (anonymous) memory."""
+    memory = server.memory()
+    anonymous = server.memory("RssAnon")
+    master = server.process.pid
+    figures["memory_kib"] = {"master": memory.pop(master, None), "workers": list(memory.values())}
+    anonymous.pop(master, None)
+    figures["anon_kib"] = list(anonymous.values())
+
+
+def start_app(name: str, database_url: str, *, page_cache: bool = False) -> Server:
+    server = gunicorn(name, database_url, free_port(), page_cache=page_cache)
+    log(f"Starting {name} (gunicorn, 2 workers) on 127.0.0.1:{server.port}")
     server.start()
+    return server
+
+
+def measure_app(name: str, database_url: str, pages, args, *, page_cache: bool = False) -> dict:
+    """The app alone: the variants no target compares with Datasette (the page cache, PostgreSQL)."""
+    server = start_app(name, database_url, page_cache=page_cache)
     try:
         figures = {"pages": measure(server, {page.key: page.app for page in pages}, args)}
-        if json_variants:
-            json_paths = {
-                page.key: page.app + ("&" if "?" in page.app else "?") + "format=json"
-                for page in pages
-                if page.list_page
-            }
-            figures["json"] = measure(server, json_paths, args, throughput=False, suffix=" (json)")
-        memory = server.memory()
-        anonymous = server.memory("RssAnon")
-        master = server.process.pid
-        figures["memory_kib"] = {"master": memory.pop(master, None), "workers": list(memory.values())}
-        anonymous.pop(master, None)
-        figures["anon_kib"] = list(anonymous.values())
+        record_memory(figures, server)
     finally:
         server.stop()
     return figures
+
+
+def measure_app_beside_datasette(database: Path, pages, facts, captured: dict, args) -> tuple[dict, dict]:
+    """The app on SQLite and Datasette on the same file, running together, their requests interleaved."""
+    app_server = start_app("app-sqlite", f"sqlite:///{database}")
+    try:
+        datasette_server, datasette = start_datasette(database, facts)
+        try:
+            datasette["checks"] = datasette_checks(datasette_server.port, pages, captured)
+            paths = {page.key: page.datasette for page in pages}
+            nosuggest = {
+                key: path + ("&" if "?" in path else "?") + "_nosuggest=1" for key, path in paths.items() if path
+            }
+            measured = measure_side_by_side(
+                {
+                    "app-sqlite": (app_server, {page.key: page.app for page in pages}),
+                    "datasette": (datasette_server, paths),
+                    "datasette _nosuggest=1": (datasette_server, nosuggest),
+                },
+                [page.key for page in pages],
+                args,
+            )
+            datasette["default"] = measured["datasette"]
+            datasette["nosuggest"] = measured["datasette _nosuggest=1"]
+            datasette["memory_kib"] = datasette_server.memory()
+            datasette["anon_kib"] = list(datasette_server.memory("RssAnon").values())
+        finally:
+            datasette_server.stop()
+        app = {"pages": measured["app-sqlite"]}
+        if not args.no_json:
+            app["json"] = measure(app_server, json_paths(pages), args, throughput=False, suffix=" (json)")
+        record_memory(app, app_server)
+    finally:
+        app_server.stop()
+    return app, datasette
 
 
 # --- Datasette --------------------------------------------------------------------------------------
@@ -426,7 +499,8 @@ def ensure_datasette() -> Path:
     return executable
 
 
-def measure_datasette(database: Path, pages, facts, captured: dict, args) -> dict:
+def start_datasette(database: Path, facts) -> tuple[Server, dict]:
+    """Datasette serving the file as published (immutable), and what it was started as."""
     executable = ensure_datasette()
     checkpoint(database)
     version = run([executable, "--version"], quiet=True).split()[-1]
@@ -445,23 +519,10 @@ def measure_datasette(database: Path, pages, facts, captured: dict, args) -> dic
     )
     log(f"Starting Datasette {version} on 127.0.0.1:{port}")
     server.start()
-    try:
-        checks = datasette_checks(port, pages, captured)
-        paths = {page.key: page.datasette for page in pages}
-        nosuggest = {key: path + ("&" if "?" in path else "?") + "_nosuggest=1" for key, path in paths.items() if path}
-        figures = {
-            "version": version,
-            "argv": " ".join(str(part) if part != database else "FILE" for part in argv[1:]).replace(str(ROOT), "."),
-            "checks": checks,
-            "default": measure(server, paths, args),
-        }
-        server.name = "datasette _nosuggest=1"
-        figures["nosuggest"] = measure(server, nosuggest, args)
-        figures["memory_kib"] = server.memory()
-        figures["anon_kib"] = list(server.memory("RssAnon").values())
-    finally:
-        server.stop()
-    return figures
+    return server, {
+        "version": version,
+        "argv": " ".join(str(part) if part != database else "FILE" for part in argv[1:]).replace(str(ROOT), "."),
+    }
 
 
 def datasette_checks(port: int, pages, captured: dict) -> dict:
@@ -618,16 +679,13 @@ def main() -> None:
     log("Replaying it as the SQL floor")
     results["floor_pragmas"] = pragmas = app_pragmas(app_env(f"sqlite:///{database}"))
     results["floor"] = sql_floor(database, captured, args.requests, args.latency_budget, pragmas)
-    results["app"] = measure_app("app-sqlite", f"sqlite:///{database}", pages, args, json_variants=not args.no_json)
+    results["app"], results["datasette"] = measure_app_beside_datasette(database, pages, facts, captured, args)
     # As deployed: repeat visits to a page at the same archive revision are served whole.
-    results["app_cached"] = measure_app(
-        "app-sqlite page cache", f"sqlite:///{database}", pages, args, json_variants=False, page_cache=True
-    )
-    results["datasette"] = measure_datasette(database, pages, facts, captured, args)
+    results["app_cached"] = measure_app("app-sqlite page cache", f"sqlite:///{database}", pages, args, page_cache=True)
     if postgres_url:
         log("Capturing each page's SQL on PostgreSQL")
         results["captured_pg"] = capture_sql(pages, app_env(postgres_url))
-        results["app_pg"] = measure_app("app-postgres", postgres_url, pages, args, json_variants=False)
+        results["app_pg"] = measure_app("app-postgres", postgres_url, pages, args)
     if not args.skip_load:
         results["load"] = time_fixture_load(database, args.articles)
     results["finished"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")

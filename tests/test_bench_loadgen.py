@@ -1,0 +1,99 @@
+"""The benchmark's side-by-side timing: what the ratios in docs/benchmarks.md rest on."""
+
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+import loadgen  # noqa: E402
+
+
+class Recorder:
+    """Stand-in servers on the loopback that note every request they answer, in order."""
+
+    def __init__(self):
+        self.requests: list[tuple[int, str]] = []
+        self.lock = threading.Lock()
+        self.servers = []
+
+    def serve(self, *, status: int = 200, delay: float = 0.0) -> int:
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                with recorder.lock:
+                    recorder.requests.append((self.server.server_port, self.path))
+                time.sleep(delay)
+                body = b"page"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.servers.append(server)
+        return server.server_port
+
+    def close(self):
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture
+def recorder():
+    recorder = Recorder()
+    yield recorder
+    recorder.close()
+
+
+def test_requests_alternate_between_contestants_and_rotate_each_round(recorder):
+    app, datasette = recorder.serve(), recorder.serve()
+    targets = {"app": (app, "/a"), "default": (datasette, "/d"), "nosuggest": (datasette, "/n")}
+
+    results = loadgen.measure_latency_side_by_side(targets, requests=4, warmup=2, budget=60)
+
+    asked = [path for _, path in recorder.requests]
+    assert asked == [
+        *("/a", "/d", "/n"),
+        *("/d", "/n", "/a"),
+        *("/n", "/a", "/d"),
+        *("/a", "/d", "/n"),
+        *("/d", "/n", "/a"),
+        *("/n", "/a", "/d"),
+    ]
+    for result in results.values():
+        assert len(result.samples) == 4  # the 2 warm-up requests are not timed
+        assert result.first > 0 and result.errors == 0 and result.status == 200
+
+
+def test_a_contestant_past_its_budget_stops_while_the_others_go_on(recorder):
+    slow, fast = recorder.serve(delay=0.2), recorder.serve()
+    targets = {"slow": (slow, "/slow"), "fast": (fast, "/fast")}
+
+    results = loadgen.measure_latency_side_by_side(targets, requests=6, warmup=1, budget=0.3)
+
+    assert len(results["fast"].samples) == 6
+    # Its second request takes it past 0.3 s of its own time, whatever the fast one spent.
+    assert [path for _, path in recorder.requests].count("/slow") == 2
+    assert len(results["slow"].samples) == 1
+
+
+def test_an_answer_other_than_200_is_an_error_and_not_timed(recorder):
+    broken, working = recorder.serve(status=500), recorder.serve()
+
+    results = loadgen.measure_latency_side_by_side(
+        {"broken": (broken, "/"), "working": (working, "/")}, requests=3, warmup=1, budget=60
+    )
+
+    assert results["broken"].samples == [] and results["broken"].errors == 4 and results["broken"].status == 500
+    assert len(results["working"].samples) == 3 and results["working"].errors == 0
