@@ -21,6 +21,11 @@ FACET_PAGES = ("list", "filter1", "filter3", "statements")
 SEARCH_PAGES = ("search_rare", "search_common")
 
 
+def with_param(path: str, param: str) -> str:
+    """The address with one more query parameter (``name=value``) after any it has."""
+    return path + ("&" if "?" in path else "?") + param
+
+
 @dataclass
 class Page:
     key: str

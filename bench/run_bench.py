@@ -36,7 +36,7 @@ sys.path.insert(0, str(BENCH))
 
 import loadgen  # noqa: E402
 import report  # noqa: E402
-from pages import FACET_PAGES, build_pages, read_facts  # noqa: E402
+from pages import FACET_PAGES, build_pages, read_facts, with_param  # noqa: E402
 from servers import Server, free_port, stop_all  # noqa: E402
 
 ROOT = BENCH.parent
@@ -407,7 +407,7 @@ def gunicorn(name: str, database_url: str, port: int, *, page_cache: bool = Fals
 
 
 def json_paths(pages) -> dict[str, str]:
-    return {page.key: page.app + ("&" if "?" in page.app else "?") + "format=json" for page in pages if page.list_page}
+    return {page.key: with_param(page.app, "format=json") for page in pages if page.list_page}
 
 
 def record_memory(figures: dict, server: Server) -> None:
@@ -446,9 +446,7 @@ def measure_app_beside_datasette(database: Path, pages, facts, captured: dict, a
         try:
             datasette["checks"] = datasette_checks(datasette_server.port, pages, captured)
             paths = {page.key: page.datasette for page in pages}
-            nosuggest = {
-                key: path + ("&" if "?" in path else "?") + "_nosuggest=1" for key, path in paths.items() if path
-            }
+            nosuggest = {key: with_param(path, "_nosuggest=1") for key, path in paths.items() if path}
             measured = measure_side_by_side(
                 {
                     "app-sqlite": (app_server, {page.key: page.app for page in pages}),

@@ -3,6 +3,7 @@
 import sys
 import threading
 import time
+import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -18,17 +19,18 @@ class Recorder:
 
     def __init__(self):
         self.requests: list[tuple[int, str]] = []
+        self.clock = 0.0  # seconds on a stand-in clock: each answer moves it on by its server's cost
         self.lock = threading.Lock()
         self.servers = []
 
-    def serve(self, *, status: int = 200, delay: float = 0.0) -> int:
+    def serve(self, *, status: int = 200, cost: float = 0.0) -> int:
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 with recorder.lock:
                     recorder.requests.append((self.server.server_port, self.path))
-                time.sleep(delay)
+                    recorder.clock += cost
                 body = b"page"
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
@@ -76,8 +78,12 @@ def test_requests_alternate_between_contestants_and_rotate_each_round(recorder):
         assert result.first > 0 and result.errors == 0 and result.status == 200
 
 
-def test_a_contestant_past_its_budget_stops_while_the_others_go_on(recorder):
-    slow, fast = recorder.serve(delay=0.2), recorder.serve()
+def test_a_contestant_past_its_budget_stops_while_the_others_go_on(recorder, monkeypatch):
+    # The budget is read off the stand-in clock, so how busy the machine is cannot change the outcome.
+    monkeypatch.setattr(
+        loadgen, "time", types.SimpleNamespace(monotonic=lambda: recorder.clock, perf_counter=time.perf_counter)
+    )
+    slow, fast = recorder.serve(cost=0.2), recorder.serve(cost=0.001)
     targets = {"slow": (slow, "/slow"), "fast": (fast, "/fast")}
 
     results = loadgen.measure_latency_side_by_side(targets, requests=6, warmup=1, budget=0.3)
