@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
 from archive.environment import env_flag
+from archive.garbage import collect_between_requests
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
 # The production entry point: it never serves with DEBUG on (tracebacks and settings to anyone).
@@ -11,3 +12,4 @@ if env_flag("DJANGO_DEBUG"):
     raise ImproperlyConfigured(f"{__name__} serves production: unset DJANGO_DEBUG (DEBUG must be off).")
 
 application = get_wsgi_application()
+collect_between_requests()

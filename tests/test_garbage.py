@@ -1,0 +1,81 @@
+"""A serving process collects a request's reference cycles after its response has gone (archive/garbage.py)."""
+
+import gc
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished
+from django.db import close_old_connections
+from django.test import RequestFactory
+
+from archive.garbage import collect_between_requests
+
+RECEIVER = "archive.garbage.collect_young_garbage"
+
+
+@pytest.fixture
+def serving_process():
+    """This test process set up as archive/wsgi.py sets up a worker, and put back afterwards. The
+    collector's own thresholds are raised out of reach, so every collection seen is one asked for."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(10**9)
+    collect_between_requests()
+    yield
+    request_finished.disconnect(dispatch_uid=RECEIVER)
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+@pytest.fixture
+def collections():
+    seen = []
+
+    def record(phase, info):
+        if phase == "stop":
+            seen.append((info["generation"], info["collected"]))
+
+    gc.callbacks.append(record)
+    yield seen
+    gc.callbacks.remove(record)
+
+
+@pytest.mark.django_db
+def test_a_list_page_s_cycles_are_freed_once_its_response_is_closed_and_not_before(serving_process, collections):
+    assert gc.get_freeze_count() > 0  # what the process had loaded is set aside
+    environ = RequestFactory()._base_environ(PATH_INFO="/articles/", QUERY_STRING="q=trust", HTTP_HOST="testserver")
+    statuses = []
+    # As Django's test client does: closing old connections would end the test's transaction.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = WSGIHandler()(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        body = b"".join(response)
+        assert statuses == ["200 OK"] and b"result" in body
+        assert collections == []  # the whole page was made and sent without a collection
+        response.close()  # what a WSGI server does once the body has gone
+    finally:
+        request_finished.connect(close_old_connections)
+    # One collection of the young generations, and it freed the page's cycles.
+    assert len(collections) == 1
+    generation, collected = collections[0]
+    assert generation == 1 and collected > 0
+
+
+@pytest.mark.parametrize("module", ["archive.wsgi", "archive.asgi"])
+def test_the_production_entry_points_set_the_process_up_to_collect_between_requests(module):
+    probe = (
+        f"import gc, {module}; from django.core.signals import request_finished;"
+        f"print(gc.get_freeze_count() > 0, request_finished.disconnect(dispatch_uid={RECEIVER!r}))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {
+        "DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "archive.example.org",
+        "DJANGO_DEBUG": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.split() == ["True", "True"], result.stderr[-2000:]
