@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from archive.bulk_load import BulkLoader, NeedsCarefulLoad
-from archive.curation import history_of
+from archive.curation import FIXTURE_CHANGE_REASON_PREFIX, history_of
 from archive.fixtures import fixture_data
 from articles.models import Article
 from people.models import Person, Statement
@@ -391,7 +391,9 @@ def archive_state():
         skipped = {"id", "history_id", "history_date", "created_at", "updated_at"}
         names = [f.attname for f in versions.model._meta.concrete_fields if f.attname not in skipped]
         plain = [name for name in names if not name.endswith("_id") or name == "history_user_id"]
-        history[label] = sorted(map(repr, versions.values_list(*plain)))
+        # Each history row with the record it is a version of, named by its natural key.
+        keys = {record.pk: record.natural_key() for record in model.objects.all()}
+        history[label] = sorted(repr((values, keys.get(pk))) for *values, pk in versions.values_list(*plain, "id"))
     links = {
         table: connection.cursor().execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
         for table in connection.introspection.table_names()
@@ -418,6 +420,25 @@ def test_the_batched_path_writes_exactly_what_the_careful_path_writes(tmp_path, 
     assert batched[0] == careful[0]  # the records, field by field
     assert batched[1] == careful[1]  # one history row per record, with its file and values
     assert batched[2] == careful[2]  # links, and the history of links
+
+
+def test_a_batched_load_dates_its_history_rows_as_it_dates_its_records(tmp_path):
+    """Stored as the records' own timestamps are, character for character: history is read back in
+    SQL order and compared across paths, and a row dated in another form would sort apart."""
+    paths = new_records(tmp_path)
+    load(*paths)
+    reasons = [f"{FIXTURE_CHANGE_REASON_PREFIX}{path.name}" for path in paths]
+    marks = ", ".join(["%s"] * len(reasons))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT created_at FROM articles_article WHERE slug LIKE %s", ["%-copy-%"])
+        (stamp,) = cursor.fetchall()
+        for label in LOADED_MODELS:
+            table = history_of(apps.get_model(label)).model._meta.db_table
+            cursor.execute(
+                f"SELECT DISTINCT history_date, history_type FROM {table} WHERE history_change_reason IN ({marks})",  # noqa: S608
+                reasons,
+            )
+            assert cursor.fetchall() == [(stamp[0], "+")], label
 
 
 def test_a_load_makes_the_same_queries_for_five_articles_as_for_forty(tmp_path, monkeypatch):
