@@ -3,9 +3,11 @@
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
-from archive.prepared import PreparedQuery
+from archive.prepared import PreparedQuery, _statement_cursor
 from articles import views as article_views
 from articles.models import Article, Inspection, InspectionJudgement, JudgementArea
 from people import views as people_views
@@ -154,6 +156,34 @@ def test_compiled_once_and_still_sees_every_write(rich_records):
         assert [s.position for s in prepared(article.pk)] == [2, 3, 4]
         assert prepared(ArticleFactory().pk) == []
     assert compile_.call_count == 1
+
+
+def test_on_postgresql_the_statement_is_planned_once_per_connection_not_per_call(rich_records):
+    article, person = rich_records
+    for _ in range(3):
+        assert article_views.ARTICLE_ON_RECORD(article.slug)[0].pk == article.pk
+    if connection.vendor == "postgresql":
+        # Kept on the server with a placeholder where the slug goes, and run three times.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+                ['%"articles_article"."slug" = $%'],
+            )
+            ((statement, runs),) = [row for row in cursor.fetchall() if "articles_publisher" in row[0]]
+        assert article.slug not in statement and runs == 3
+    else:
+        # SQLite's driver keeps its own statements; nothing to ask of it here but the usual cursor.
+        with _statement_cursor(connection) as cursor:
+            assert type(cursor) is type(connection.cursor())
+
+
+def test_a_logged_query_is_logged_with_its_sql(rich_records):
+    """Django's query log (DEBUG, django-debug-toolbar, query-count tests) keeps every prepared query's SQL."""
+    article, person = rich_records
+    with CaptureQueriesContext(connection) as queries:
+        article_views.ARTICLE_ON_RECORD(article.slug)
+    ((query,),) = [[q for q in queries.captured_queries if "articles_article" in (q["sql"] or "")]]
+    assert article.slug in query["sql"]
 
 
 def test_partial_dates_come_back_as_the_orm_gives_them(rich_records):
