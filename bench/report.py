@@ -420,7 +420,10 @@ are measured afterwards, each alone:
 
 - *App on SQLite*: `gunicorn archive.wsgi:application --workers 2 --bind 127.0.0.1:PORT`, with production
   settings (`DJANGO_DEBUG=0`, a secret key, `DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost`,
-  `DATABASE_URL=sqlite:///…/bench/archive-N.sqlite3`) after `manage.py collectstatic`.
+  `DATABASE_URL=sqlite:///…/bench/archive-N.sqlite3`) after `manage.py collectstatic`. As in any deployment
+  through `archive.wsgi`, each worker collects the objects a request leaves in reference cycles once its response
+  has gone, not during a later request (`archive/garbage.py`): a request's latency does not include that work; the
+  throughput runs, which keep both workers busy, do.
 - *Datasette*: the pinned version from `requirements-bench.txt`, in its own virtualenv
   (`bench/.venv-datasette`), started as `datasette {datasette.get("argv", "serve -i FILE --host 127.0.0.1 --port P")}`.
   Every Datasette setting is its default (`sql_time_limit_ms` 1000, `facet_time_limit_ms` 200,
@@ -442,7 +445,9 @@ are measured afterwards, each alone:
   finds its page keys again, as the first request after any write does; replayed the same way, once to warm the
   file's pages and then up to 5 times (median). The app's *first* request is compared with it.
 - *App on PostgreSQL* (with `--postgres`): the same gunicorn command with `DATABASE_URL` naming a database that
-  `generate_archive --database-url` filled with the same seed. Datasette and the floor are SQLite-only.
+  `generate_archive --database-url` filled with the same seed. The app's prepared queries (a list page's rows, the
+  detail pages' questions) are prepared statements there, planned once per connection (`archive/prepared.py`).
+  Datasette and the floor are SQLite-only.
 
 **Data.** `generate_archive --articles N --seed S` fills `bench/archive-N.sqlite3` (and, with `--postgres`, the
 PostgreSQL database). With `--reuse` an existing file is used again; if the app has gained migrations since it
