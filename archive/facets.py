@@ -35,6 +35,9 @@ MAX_QUERY_WORDS = 10
 NOT_FOUND = "Not found"
 # The characters quote_plus never changes.
 URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
+# Where a visitor is in a list (a page number, a Next or Previous link's cursor): a link that changes
+# what the list holds starts it again from the top.
+PLACE_IN_LIST = frozenset({"page", "after", "before"})
 
 
 def reject_control_characters(text: str) -> None:
@@ -560,7 +563,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         return results
 
     def toggled_query(self, name: str, value) -> str:
-        """The current query string with one facet value added or removed, page dropped."""
+        """The current query string with one facet value added or removed, the place in the list dropped."""
         return self.toggler(name)(value)
 
     def toggler(self, name: str):
@@ -573,7 +576,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         for key, values in self.data.lists():
             if key == name:
                 seen = True
-            elif key != "page":
+            elif key not in PLACE_IN_LIST:
                 (after if seen else before).extend((key, item) for item in values)
         before_text, after_text = urlencode(before), urlencode(after)
         # From the cleaned values, so "year=02018" is removed by the link for 2018.

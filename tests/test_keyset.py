@@ -98,7 +98,7 @@ def test_a_sought_page_skips_nothing_by_offset(many):
     assert "Page 4 of" in response.content.decode()
 
 
-def test_first_last_sort_and_search_links_drop_the_cursor(many):
+def test_first_last_sort_search_and_facet_links_drop_the_cursor(many):
     page = Client().get("/articles/", {"page": 2}).content.decode()
     after = re.search(r'href="[^"]*(after=[^"&]*)[^"]*" rel="next"', page).group(1)
     followed_page = html.unescape(Client().get(f"/articles/?page=3&{after}").content.decode())
@@ -107,6 +107,11 @@ def test_first_last_sort_and_search_links_drop_the_cursor(many):
     assert "after=" not in first and "after=" not in last
     for link in re.findall(r'href="(\?[^"]*sort=[^"]*)"', followed_page):
         assert "after=" not in link, link
+    # A facet's links start the narrowed (or widened) list from its first page, not past this page's rows.
+    facet_links = re.findall(r'href="(\?[^"]*)" rel="nofollow"', followed_page)
+    assert len(facet_links) > 10
+    for link in facet_links:
+        assert "after=" not in link and "page=" not in link, link
     assert 'name="after"' not in followed_page  # the search form does not carry it either
 
 
