@@ -12,16 +12,26 @@ So a serving process (archive/wsgi.py, archive/asgi.py) sets the objects it star
 longer walks them), and collects the young generations when Django closes each response, which a
 WSGI server does once it has sent the body. The thresholds stay as they are: a request that makes
 more cycles than usual is still collected as it goes.
+
+A request's own objects are still alive when its response closes, so a young collection moves them
+to the old generation, where they become garbage a moment later. The collector's thresholds would
+collect that generation only from inside a request that allocates more than a few hundred objects,
+which a page served from the page cache never does: its workers grew by 70 MB in a benchmark run.
+So every ``FULL_COLLECTION_EVERY`` young collections the old generation is collected too, also
+after a response (a few ms: what the process loaded at start-up is frozen, out of its sight).
 """
 
 import gc
 
 from django.core.signals import request_finished
 
+FULL_COLLECTION_EVERY = 100
+
 
 def collect_young_garbage(**kwargs) -> None:
-    """The cycles left by the request just answered (and any before it not yet collected)."""
-    gc.collect(1)
+    """The cycles left by the requests answered so far; now and then the old generation's too."""
+    # The third count is how many times the young generations were collected since the old one was.
+    gc.collect(2 if gc.get_count()[2] >= FULL_COLLECTION_EVERY else 1)
 
 
 def collect_between_requests() -> None:

@@ -4,6 +4,7 @@ import gc
 import os
 import subprocess
 import sys
+import weakref
 
 import pytest
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.test import RequestFactory
 
-from archive.garbage import collect_between_requests
+from archive.garbage import FULL_COLLECTION_EVERY, collect_between_requests, collect_young_garbage
 
 RECEIVER = "archive.garbage.collect_young_garbage"
 
@@ -62,6 +63,23 @@ def test_a_list_page_s_cycles_are_freed_once_its_response_is_closed_and_not_befo
     assert len(collections) == 1
     generation, collected = collections[0]
     assert generation == 1 and collected > 0
+
+
+class Cycle:
+    def __init__(self):
+        self.me = self
+
+
+def test_what_was_still_alive_at_a_collection_is_freed_by_a_later_one(serving_process):
+    """A request's objects outlive the collection made as its response closes (they are moved to the
+    oldest generation); with nothing else collecting that generation, they must not pile up."""
+    survivor = Cycle()
+    gone = weakref.ref(survivor)
+    collect_young_garbage()  # it is alive now: kept, and moved on to the old generation
+    del survivor
+    for _ in range(FULL_COLLECTION_EVERY + 1):
+        collect_young_garbage()
+    assert gone() is None
 
 
 @pytest.mark.parametrize("module", ["archive.wsgi", "archive.asgi"])
