@@ -9,7 +9,7 @@ import weakref
 import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import RequestFactory
 
@@ -50,6 +50,7 @@ def test_a_list_page_s_cycles_are_freed_once_its_response_is_closed_and_not_befo
     environ = RequestFactory()._base_environ(PATH_INFO="/articles/", QUERY_STRING="q=trust", HTTP_HOST="testserver")
     statuses = []
     # As Django's test client does: closing old connections would end the test's transaction.
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
         response = WSGIHandler()(environ, lambda status, headers, exc_info=None: statuses.append(status))
@@ -58,6 +59,7 @@ def test_a_list_page_s_cycles_are_freed_once_its_response_is_closed_and_not_befo
         assert collections == []  # the whole page was made and sent without a collection
         response.close()  # what a WSGI server does once the body has gone
     finally:
+        request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
     # One collection of the young generations, and it freed the page's cycles.
     assert len(collections) == 1
