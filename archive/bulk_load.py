@@ -524,8 +524,6 @@ class NewHistory:
 
     def copied_from_staging(self, record_fields, connection) -> StagedCopy:
         """The rows as one INSERT … SELECT over the records' staged rows (SQLite)."""
-        if self.ids != list(range(self.ids[0], self.ids[0] + len(self.ids))):
-            raise NeedsCarefulLoad  # ids are allocated in one run on SQLite; anything else is not planned for
         quote = connection.ops.quote_name
         staged = {field.attname: quote(field.column) for field in record_fields}
         if any(field.attname not in staged for field in self.tracked):
@@ -534,7 +532,7 @@ class NewHistory:
         # Tracked values as the records' own fields prepared them (the history's are copies of
         # those fields); ids in the staged rows' order, which is the records' order.
         values = [staged[field.attname] for field in self.tracked] + [
-            "rowid + %s",
+            "rowid + %s",  # allocate_ids gives SQLite a run of consecutive ids
             quote(self.REASON),
             "%s",
             "%s",
@@ -708,8 +706,6 @@ def write_rows(model, fields, rows, copy: StagedCopy | None = None) -> None:
             finally:
                 cursor.execute(f"DROP TABLE {staging}")
         else:
-            if copy is not None:
-                raise NeedsCarefulLoad  # rows are staged on SQLite only
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
 
 

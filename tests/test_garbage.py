@@ -47,7 +47,7 @@ def collections():
 @pytest.mark.django_db
 def test_a_list_page_s_cycles_are_freed_once_its_response_is_closed_and_not_before(serving_process, collections):
     assert gc.get_freeze_count() > 0  # what the process had loaded is set aside
-    environ = RequestFactory()._base_environ(PATH_INFO="/articles/", QUERY_STRING="q=trust", HTTP_HOST="testserver")
+    environ = RequestFactory().get("/articles/", {"q": "trust"}).environ
     statuses = []
     # As Django's test client does: closing old connections would end the test's transaction.
     request_started.disconnect(close_old_connections)
