@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 from archive.instances import init_is_listened, instance_from_db
 
@@ -41,7 +41,7 @@ class _Compiled:
     sql: str
     params: tuple
     positions: tuple[int, ...]
-    model: type
+    model: type | None  # None: rows of values (values_list), not instances
     model_columns: slice
     init_list: list[str]
     related: list[_Related]
@@ -88,7 +88,8 @@ def _from_db(model, using, attnames, values):
 
 
 class PreparedQuery:
-    """A queryset, compiled once per database, run as ``prepared(*values)`` → list of instances.
+    """A queryset, compiled once per database, run as ``prepared(*values)`` → list of instances
+    (or of tuples, for a ``values_list`` queryset: its rows in its columns' order).
 
     ``build`` takes one argument per value and returns the queryset; it is called once per
     database with markers (``kinds`` says which are whole numbers and which strings), never with
@@ -110,8 +111,8 @@ class PreparedQuery:
     def compile(self, using: str) -> _Compiled:
         markers = self.markers()
         queryset = self.build(*markers)
-        if queryset._iterable_class is not ModelIterable:
-            raise TypeError(f"{self.build.__qualname__}: a prepared query yields model instances, not values")
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            raise TypeError(f"{self.build.__qualname__}: a prepared query yields model instances or tuples")
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         params = tuple(params)
@@ -122,6 +123,15 @@ class PreparedQuery:
                 raise ValueError(f"{self.build.__qualname__}: each value must reach the SQL once, unchanged")
             positions.append(found[0])
         klass_info, select = compiler.klass_info, compiler.select
+        converters = list(compiler.get_converters([column[0] for column in select[: compiler.col_count]]).items())
+        if queryset._iterable_class is ValuesListIterable:
+            query = queryset.query
+            columns = [*query.extra_select, *query.values_select, *query.annotation_select]
+            named = [*queryset._fields, *(name for name in query.annotation_select if name not in queryset._fields)]
+            if named != columns:
+                # ValuesListIterable would reorder the columns; rows here come as the SQL gives them.
+                raise TypeError(f"{self.build.__qualname__}: name the values_list columns in the order selected")
+            return _Compiled(sql, params, tuple(positions), None, slice(None), [], [], {}, converters, frozenset())
         first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         related = _flattened(get_related_populators(klass_info, select, using))
         return _Compiled(
@@ -133,7 +143,7 @@ class PreparedQuery:
             init_list=[column[0].target.attname for column in select[first:last]],
             related=related,
             annotations=dict(compiler.annotation_col_map or {}),
-            converters=list(compiler.get_converters([column[0] for column in select[: compiler.col_count]]).items()),
+            converters=converters,
             models=frozenset({klass_info["model"], *(step.model for step in related)}),
         )
 
@@ -152,19 +162,15 @@ class PreparedQuery:
         with _statement_cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
+        if compiled.model is None:
+            return [tuple(_converted(row, compiled.converters, connection)) for row in rows]
         # Instances are made as from_db makes them, without Model.__init__ unless something listens
         # for it (archive/instances.py); asked per call, as a receiver may be connected at any time.
         make = _from_db if any(init_is_listened(model) for model in compiled.models) else instance_from_db
         objects = []
         for row in rows:
             if compiled.converters:
-                # As SQLCompiler.apply_converters does, with this thread's connection.
-                row = list(row)
-                for position, (converters, expression) in compiled.converters:
-                    value = row[position]
-                    for converter in converters:
-                        value = converter(value, expression, connection)
-                    row[position] = value
+                row = _converted(row, compiled.converters, connection)
             obj = make(compiled.model, using, compiled.init_list, row[compiled.model_columns])
             if compiled.related:
                 # As RelatedPopulator.populate does: each relation set on its parent, and nothing
@@ -184,6 +190,19 @@ class PreparedQuery:
                 setattr(obj, name, row[position])
             objects.append(obj)
         return objects
+
+
+def _converted(row, converters, connection):
+    """A row's values as SQLCompiler.apply_converters makes them, with this thread's connection."""
+    if not converters:
+        return row
+    row = list(row)
+    for position, (functions, expression) in converters:
+        value = row[position]
+        for converter in functions:
+            value = converter(value, expression, connection)
+        row[position] = value
+    return row
 
 
 @cache

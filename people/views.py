@@ -1,4 +1,4 @@
-from django.db.models import F, Prefetch
+from django.db.models import Count, F, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -117,6 +117,9 @@ ORGANISATION_MEMBERS = PreparedQuery(
     ),
     int,
 )
+# The statements a person page lists: fewer than other detail lists, since each comes with its article
+# and the inspection it answered; the timeline counts all of them, and a link leads to the rest.
+PERSON_STATEMENT_LIMIT = 20
 # In date order, each with the inspection it answered and what Ofsted found; undated last. The
 # speaker is the page's person, so it is not joined again. Of the article, its publisher and the
 # inspection only what the figures and the timeline show: fifty articles' bodies and timestamps were
@@ -137,7 +140,20 @@ PERSON_STATEMENTS = PreparedQuery(
         .filter(speaker_id=person)
         .select_related("article", "article__publisher", "responds_to", "responds_to__authority")
         .only(*STATEMENT_WITH_FINDING_FIELDS)
-        .order_by(F("article__published_on").asc(nulls_last=True), "article__slug", "position")[:DETAIL_LIST_LIMIT]
+        .order_by(F("article__published_on").asc(nulls_last=True), "article__slug", "position")[:PERSON_STATEMENT_LIMIT]
+    ),
+    int,
+)
+
+# Every published statement of theirs counted by its article's year and the overall judgement of the
+# inspection it answered (None: it answered none), for the timeline: one grouped query, whatever their number.
+PERSON_STATEMENTS_BY_YEAR_AND_FINDING = PreparedQuery(
+    lambda person: (
+        Statement.objects.published()
+        .filter(speaker_id=person)
+        .values_list("article__year", "responds_to__overall_judgement")
+        .annotate(count=Count("pk"))
+        .order_by()
     ),
     int,
 )
@@ -178,7 +194,8 @@ def person_detail(request, slug):
         "mentioned_in": PERSON_NAMED_IN(person.pk),
         "written": PERSON_WROTE(person.pk),
         "limit": DETAIL_LIST_LIMIT,
-        "timeline": build_person_timeline(roles, statements),
+        "statement_limit": PERSON_STATEMENT_LIMIT,
+        "timeline": build_person_timeline(roles, PERSON_STATEMENTS_BY_YEAR_AND_FINDING(person.pk)),
         "json_ld": person_ld(person, url, roles),
         "feed_url": site_paths(request)["site_paths"]["statement_feed"] + f"?speaker={person.slug}",
     }

@@ -155,8 +155,9 @@ def test_list_queries_stay_fixed_as_data_grows(client, url, django_assert_max_nu
 DETAIL_QUERIES = {
     # the article (publisher joined), its statements, its inspections, their judgements, people named
     "/articles/councils-childrens-services-remain-inadequate-inspectors-say/": 1 + 5,
-    # the person (statement count in it), roles, statements, members, articles naming them, articles by them
-    "/people/simon-hackett/": 1 + 6,
+    # the person (statement count in it), roles, statements, their count by year for the timeline,
+    # members, articles naming them, articles by them
+    "/people/simon-hackett/": 1 + 7,
     # the inspection, its judgements, two counts, the first articles and statements
     "/inspections/sandwell-2017-11-sif-reinspection/": 1 + 6,
 }

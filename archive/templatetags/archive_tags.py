@@ -311,7 +311,7 @@ def statements_with_findings(statements):
 
 @register.simple_tag
 def person_timeline_svg(person, timeline):
-    """The person's roles (bars) and statements (marks) over time, as an SVG drawn on the server."""
+    """The person's roles (bars) and statements counted by year (marks) over time, as an SVG drawn on the server."""
     # Coordinates print as str() does, as the template engine printed them (en-gb, no thousands
     # separator); its add filter made whole numbers of the label and tick positions, so here.
     label_x = int(timeline["left"]) - 10
@@ -319,10 +319,10 @@ def person_timeline_svg(person, timeline):
         f'<svg viewBox="0 0 {timeline["width"]} {timeline["height"]}" role="img" '
         'aria-labelledby="person-chart-title person-chart-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="person-chart-title">{html.escape(person.display_name)}: roles and statements over time</title>'
-        '<desc id="person-chart-desc">One bar per role across the years it was held, and one mark per statement on '
-        "the bottom row, coloured and shaped by the overall judgement of the inspection it responded to (grey rings: "
-        "not about an inspection). The roles table and the list of statements on this page give the same "
-        "information as text.</desc>"
+        '<desc id="person-chart-desc">One bar per role across the years it was held. Below, their statements '
+        "counted by year, on one row for each overall judgement of the inspections they responded to and one for "
+        "statements not about an inspection; a larger mark is more statements. The roles table and the table of "
+        "statements by year on this page give the same information as text.</desc>"
     ]
     for bar in timeline["bars"]:
         open_bar = " role-bar--open" if bar.open_start or bar.open_end else ""
@@ -332,17 +332,18 @@ def person_timeline_svg(person, timeline):
             f'<line x1="{bar.x1}" x2="{bar.x2}" y1="{bar.y}" y2="{bar.y}" class="role-bar{open_bar}">'
             f"<title>{html.escape(bar.label)}</title></line>"
         )
-    parts.append(
-        f'<text x="{label_x}" y="{timeline["statement_y"]}" class="row-label" text-anchor="end" '
-        'dominant-baseline="middle">Statements</text>'
-    )
+    parts += [
+        f'<text x="{label_x}" y="{y}" class="row-label" text-anchor="end" dominant-baseline="middle">'
+        f"{html.escape(label)}</text>"
+        for label, y in timeline["rows"]
+    ]
     for mark in timeline["marks"]:
-        colour = html.escape(mark.colour)
-        if mark.shape == "ring":
-            shape = f'<circle cx="{mark.x}" cy="{mark.y}" r="5" fill="#ffffff" stroke="{colour}" stroke-width="2"/>'
-        else:
-            shape = f'<circle cx="{mark.x}" cy="{mark.y}" r="6" fill="{colour}" stroke="#333333"/>'
-        parts.append(f'<g class="mark"><title>{html.escape(mark.label)}</title>{shape}</g>')
+        fill = "#ffffff" if mark.hollow else html.escape(mark.colour)
+        hollow = ' class="hollow"' if mark.hollow else ""
+        parts.append(
+            f'<g class="mark"><title>{html.escape(mark.label)}</title>'
+            f'<circle cx="{mark.x}" cy="{mark.y}" r="{mark.radius}" fill="{fill}"{hollow}/></g>'
+        )
     axis_y = timeline["axis_y"]
     parts.append(f'<line x1="{timeline["left"]}" x2="{timeline["right"]}" y1="{axis_y}" y2="{axis_y}" class="axis"/>')
     tick_y = int(axis_y) + 18
@@ -352,3 +353,17 @@ def person_timeline_svg(person, timeline):
     ]
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 -- every stored value went through html.escape
+
+
+@register.simple_tag
+def person_statement_table(timeline):
+    """The chart's statement counts as a table: a row per year, a column per finding."""
+    head = "".join(f'<th scope="col">{html.escape(label)}</th>' for label in timeline["table_columns"])
+    rows = []
+    for year, counts in timeline["table"]:
+        cells = "".join(f"<td>{count}</td>" if count else "<td></td>" for count in counts)
+        rows.append(f'<tr><th scope="row">{year}</th>{cells}</tr>')
+    body = "".join(rows)
+    return mark_safe(  # noqa: S308 -- the labels went through html.escape; years and counts are numbers
+        f'<table class="data"><thead><tr><th scope="col">Year</th>{head}</tr></thead><tbody>{body}</tbody></table>'
+    )
