@@ -38,6 +38,8 @@ URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
 # Where a visitor is in a list (a page number, a Next or Previous link's cursor): a link that changes
 # what the list holds starts it again from the top.
 PLACE_IN_LIST = frozenset({"page", "after", "before"})
+# The facets whose every counted value the page lists (its "Show more" links add one each).
+SHOW_MORE_PARAM = "more"
 
 
 def reject_control_characters(text: str) -> None:
@@ -115,6 +117,9 @@ class FacetResult:
     options: list[FacetOption] = field(default_factory=list)
     truncated: bool = False  # more values exist than are shown
     find_url: str = ""  # where every value can be searched, when not all are shown
+    # Per request, not cached: the options the page lists, and the query of the link that lists them all.
+    listed: list[FacetOption] = field(default_factory=list)
+    more_query: str = ""
 
     @property
     def selected(self):
@@ -544,9 +549,19 @@ class FacetedFilterSet(django_filters.FilterSet):
     @cached_property
     def facets(self) -> list[FacetResult]:
         results = self.cached_counts("facets", self._count_facets)
+        # A facet lists its ARCHIVE_FACET_SHOWN values with most results, and any chosen value beyond
+        # them (so that it can be removed), until its "Show more" link is followed: then all it counted.
+        shown = settings.ARCHIVE_FACET_SHOWN
+        expanded = set(self.data.getlist(SHOW_MORE_PARAM))
         for facet in results:
+            if facet.name in expanded or len(facet.options) <= shown:
+                facet.listed = facet.options
+            else:
+                facet.listed = facet.options[:shown] + [option for option in facet.options[shown:] if option.selected]
+                more = [(key, value) for key, values in self.data.lists() for value in values]
+                facet.more_query = f"?{urlencode([*more, (SHOW_MORE_PARAM, facet.name)])}"
             toggle = self.toggler(facet.name)
-            for option in facet.options:
+            for option in facet.listed:
                 option.query = toggle(option.value)
         return results
 

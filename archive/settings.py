@@ -201,6 +201,9 @@ AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 # How many results a list page shows, and the most any facet shows.
 ARCHIVE_PAGE_SIZE = 20
 ARCHIVE_FACET_LIMIT = 100
+# How many of a facet's values the page lists before its "Show more" link (which lists them all, up
+# to the limit): a sidebar of 100 names a facet is long to read and to tab through.
+ARCHIVE_FACET_SHOWN = 30
 # Counts are cached per filter state and archive revision; the timeout only bounds memory use.
 ARCHIVE_FACET_CACHE_SECONDS = 24 * 3600
 

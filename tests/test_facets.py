@@ -305,3 +305,60 @@ def test_a_facet_option_is_kept_without_its_per_request_link():
     option = FacetOption(value=2019, label="2019", count=7, selected=True, query="?year=2019&q=x")
     kept = pickle.loads(pickle.dumps(option))
     assert (kept.value, kept.label, kept.count, kept.selected, kept.query) == (2019, "2019", 7, True, "")
+
+
+def facet_named(response, name):
+    return next(f for f in response.context["filter"].facets if f.name == name)
+
+
+def listed_values(facet):
+    return [option.value for option in facet.listed]
+
+
+@pytest.mark.django_db
+def test_a_long_facet_lists_its_top_values_and_a_link_lists_them_all(settings):
+    settings.ARCHIVE_FACET_SHOWN = 2
+    client = Client()
+    response = client.get("/articles/", {"kind": "news-report"})
+    person = facet_named(response, "person")
+    counted = [option.value for option in person.options]
+    assert len(counted) > 2 and not person.truncated
+    assert listed_values(person) == counted[:2]
+    html = response.content.decode()
+    assert html.count('<span class="label">') == sum(len(facet.listed) for facet in response.context["filter"].facets)
+    # The link keeps the filters and asks for this facet's every value.
+    assert parse_qs(urlsplit(person.more_query).query) == {"kind": ["news-report"], "more": ["person"]}
+    assert f'href="{person.more_query.replace("&", "&amp;")}"' in html
+    assert f"all {len(counted)}." in html
+
+    expanded = client.get(f"/articles/{person.more_query}")
+    person = facet_named(expanded, "person")
+    assert listed_values(person) == counted and not person.more_query
+    # Other long facets stay short; choosing a value keeps this one open.
+    assert all(len(facet.listed) <= 2 for facet in expanded.context["filter"].facets if facet.name != "person")
+    chosen = parse_qs(urlsplit(person.listed[-1].query).query)
+    assert chosen["more"] == ["person"] and chosen["person"] == [counted[-1]]
+
+
+@pytest.mark.django_db
+def test_a_chosen_value_beyond_the_top_ones_is_still_listed(settings):
+    settings.ARCHIVE_FACET_SHOWN = 1
+    everything = facet_named(Client().get("/articles/"), "person").options
+    last = everything[-1].value
+    person = facet_named(Client().get("/articles/", {"person": last}), "person")
+    assert last in listed_values(person)
+    assert next(o for o in person.listed if o.value == last).selected
+
+
+@pytest.mark.django_db
+def test_asking_to_show_more_of_no_such_facet_changes_nothing(settings):
+    settings.ARCHIVE_FACET_SHOWN = 2
+    client = Client()
+    plain = facet_named(client.get("/articles/"), "person")
+    for junk in ["nonsense", "person\x00", "", "PERSON", "ñ" * 300]:
+        response = client.get("/articles/", {"more": junk})
+        assert response.status_code == 200
+        assert listed_values(facet_named(response, "person")) == listed_values(plain)
+    # The JSON answer always gives every counted value.
+    data = client.get("/articles/", {"format": "json"}).json()
+    assert len(data["facets"]["person"]) == len(plain.options) > 2

@@ -112,17 +112,24 @@ def _facet_option(option) -> str:
 
 
 def _facet(facet) -> str:
-    if not facet.options:
+    if not facet.listed:
         body = '<p class="hint">None in these results.</p>'
     else:
-        body = "<ul>" + "".join(_facet_option(option) for option in facet.options) + "</ul>"
-        if facet.truncated:
+        body = "<ul>" + "".join(_facet_option(option) for option in facet.listed) + "</ul>"
+        if facet.more_query:
+            label = html.escape(str(facet.label)).lower()
+            every = f"the {len(facet.options)} with most results" if facet.truncated else f"all {len(facet.options)}"
+            body += (
+                f'<p class="hint"><a href="{html.escape(facet.more_query)}" rel="nofollow">Show more'
+                f'<span class="visually-hidden"> {label} values</span></a>: {every}.</p>'
+            )
+        elif facet.truncated:
             find = (
                 f' <a href="{html.escape(facet.find_url)}">Find any other</a>, then follow its link to this list.'
                 if facet.find_url
                 else ""
             )
-            body += f'<p class="hint">Only the {len(facet.options)} with most results are listed.{find}</p>'
+            body += f'<p class="hint">Only the {len(facet.listed)} with most results are listed.{find}</p>'
     return f'<div class="facet"><h3>{html.escape(str(facet.label))}</h3>{body}</div>'
 
 
