@@ -122,7 +122,7 @@ ORGANISATION_MEMBERS = PreparedQuery(
 PERSON_STATEMENT_LIMIT = 20
 # In date order, each with the inspection it answered and what Ofsted found; undated last. The
 # speaker is the page's person, so it is not joined again. Of the article, its publisher and the
-# inspection only what the figures and the timeline show: fifty articles' bodies and timestamps were
+# inspection only what the figures show: fifty articles' bodies and timestamps were
 # a sixth of the page's time (a test pins the page's query count, so a field missed here would show).
 STATEMENT_WITH_FINDING_FIELDS = [
     *(field.name for field in Statement._meta.concrete_fields),
