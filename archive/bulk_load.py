@@ -27,8 +27,11 @@ from __future__ import annotations
 import gc
 import json
 import operator
+import threading
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -44,6 +47,9 @@ from archive.instances import init_is_listened, new_instance
 
 # Rows per INSERT and keys per IN (…) look-up: well under SQLite's 32,766 bound variables.
 BATCH = 500
+# New records of one model written at a time: on SQLite the database indexes one chunk (in the
+# background, ``BackgroundWrites``) while the next is built.
+CHUNK = 10_000
 
 
 _UNSET = object()
@@ -262,12 +268,13 @@ class BulkLoader:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            grouped = self.read(paths)
-            for model in load_order(self.natural_key_fields):
-                entries = grouped.get(model._meta.label_lower, [])
-                if entries:
-                    self.load_model(model, entries, now)
-            self.remove_statements_no_longer_listed()
+            with background_writes():
+                grouped = self.read(paths)
+                for model in load_order(self.natural_key_fields):
+                    entries = grouped.get(model._meta.label_lower, [])
+                    if entries:
+                        self.load_model(model, entries, now)
+                self.remove_statements_no_longer_listed()
         finally:
             if collecting:
                 gc.enable()
@@ -288,6 +295,9 @@ class BulkLoader:
             else:
                 entry.instance = self.build(model, entry, now)
                 new.append((entry, key))
+                if len(new) == CHUNK:
+                    self.create(model, new, now)
+                    new = []
         if new:
             self.create(model, new, now)
 
@@ -700,13 +710,98 @@ def write_rows(model, fields, rows, copy: StagedCopy | None = None) -> None:
             cursor.execute(f"CREATE TEMP TABLE {staging} AS SELECT {shape} FROM {table} WHERE 0")
             try:
                 cursor.executemany(f"INSERT INTO {staging} ({staged}) VALUES ({placeholders})", rows)
-                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")
-                if copy is not None:
-                    cursor.execute(*copy.statement(staging))
-            finally:
+            except BaseException:
                 cursor.execute(f"DROP TABLE {staging}")
+                raise
+            # Into the table (its indexes, its full-text index), then its history: the database's own
+            # work, in the background when the load allows it.
+            statements = [(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}", [])]
+            if copy is not None:
+                statements.append(copy.statement(staging))
+            writes = _background.get()
+            if writes is None or connection.queries_logged:  # logged queries are run as usual, to be logged
+                try:
+                    for sql, params in statements:
+                        cursor.execute(sql, params)
+                finally:
+                    cursor.execute(f"DROP TABLE {staging}")
+                return
         else:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+            return
+    # Started once this thread's cursor is closed: from here until the wait, only the writer uses the connection.
+    writes.start(connection, statements, cleanup=f"DROP TABLE {staging}")
+
+
+class BackgroundWrites:
+    """SQLite's part of writing new records, run on a second thread while the load goes on in Python.
+
+    Once a chunk's rows are staged, the INSERT … SELECT that puts them in the table is the database's
+    work alone (indexes, full-text index, triggers) and takes the GIL only to start: on a second core
+    it runs while the load builds the next chunk. It uses the load's own connection, so it is inside
+    the load's transaction. Nothing else touches that connection meanwhile: every query Django runs
+    on it first waits for the write to finish (``background_writes`` installs the wait as an execute
+    wrapper), and so does the end of the load, before its transaction commits or rolls back. A write
+    that fails is raised at that wait, as ``NeedsCarefulLoad``.
+    """
+
+    def __init__(self):
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def start(self, connection, statements: list[tuple[str, list]], cleanup: str) -> None:
+        self.wait()
+        raw = connection.connection  # Django opens SQLite connections with check_same_thread=False
+
+        def run():
+            try:
+                for sql, params in statements:
+                    # The SQL is ours, with no "%" but its placeholders: SQLite's are "?".
+                    raw.execute(sql.replace("%s", "?"), params)
+            except BaseException as error:  # noqa: BLE001 -- raised in the load's thread, at the wait
+                self.error = error
+            finally:
+                try:
+                    raw.execute(cleanup)
+                except BaseException as error:  # noqa: BLE001 -- as above
+                    self.error = self.error or error
+
+        self.thread = threading.Thread(target=run, name="bulk-load-write")
+        self.thread.start()
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise NeedsCarefulLoad from error
+
+    def __call__(self, execute, sql, params, many, context):
+        self.wait()
+        return execute(sql, params, many, context)
+
+
+_background: ContextVar[BackgroundWrites | None] = ContextVar("bulk_load_background", default=None)
+
+
+@contextmanager
+def background_writes(using: str = "default"):
+    """Lets ``write_rows`` leave SQLite's share of a write to a second thread, for the block's duration."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    writes = BackgroundWrites()
+    token = _background.set(writes)
+    try:
+        with connection.execute_wrapper(writes):
+            try:
+                yield
+            finally:
+                writes.wait()
+    finally:
+        _background.reset(token)
 
 
 def _values_getter(attnames: list[str]):

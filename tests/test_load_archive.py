@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from archive import bulk_load
 from archive.bulk_load import BulkLoader, NeedsCarefulLoad
 from archive.curation import FIXTURE_CHANGE_REASON_PREFIX, history_of
 from archive.fixtures import fixture_data
@@ -410,16 +411,55 @@ def state_after_loading(paths):
     return output, state
 
 
-def test_the_batched_path_writes_exactly_what_the_careful_path_writes(tmp_path, monkeypatch):
+def searched(words=("children", "inspectors", "Hackett")) -> list[tuple[int, int]]:
+    """How many copied articles and statements the full-text indexes find for a few words."""
+    return [
+        (
+            Article.objects.search(word).filter(slug__contains="-copy-").count(),
+            Statement.objects.search(word).filter(article__slug__contains="-copy-").count(),
+        )
+        for word in words
+    ]
+
+
+@pytest.mark.parametrize("chunk", [bulk_load.CHUNK, 3])
+def test_the_batched_path_writes_exactly_what_the_careful_path_writes(tmp_path, monkeypatch, chunk):
+    # In chunks of 3, the 56 statements are written in 19 chunks, each indexed (on SQLite in the
+    # background) while the next is built.
+    monkeypatch.setattr(bulk_load, "CHUNK", chunk)
+    started, start = [], bulk_load.BackgroundWrites.start
+
+    def counted_start(writes, *args, **kwargs):
+        started.append(args)
+        return start(writes, *args, **kwargs)
+
+    monkeypatch.setattr(bulk_load.BackgroundWrites, "start", counted_start)
+    finished, load_in_batches = [], BulkLoader.load
+
+    def load_recorded(loader, *args):
+        load_in_batches(loader, *args)
+        finished.append(True)  # not handed to the careful path, which would write the same
+
+    monkeypatch.setattr(BulkLoader, "load", load_recorded)
     paths = new_records(tmp_path)
-    batched_output, batched = state_after_loading(paths)
+    with transaction.atomic():
+        batched_output = load(*paths)
+        batched, batched_search = archive_state(), searched()
+        transaction.set_rollback(True)
+    assert finished == [True]
+    if connection.vendor == "sqlite":
+        assert len(started) >= (19 if chunk == 3 else 2)
     careful_only(monkeypatch)
-    careful_output, careful = state_after_loading(paths)
+    with transaction.atomic():
+        careful_output = load(*paths)
+        careful, careful_search = archive_state(), searched()
+        transaction.set_rollback(True)
     assert "5 created" in batched_output and "people.Statement: 56 created" in batched_output
     assert batched_output == careful_output
     assert batched[0] == careful[0]  # the records, field by field
     assert batched[1] == careful[1]  # one history row per record, with its file and values
     assert batched[2] == careful[2]  # links, and the history of links
+    assert batched_search == careful_search and any(found for pair in careful_search for found in pair)
 
 
 def test_a_batched_load_dates_its_history_rows_as_it_dates_its_records(tmp_path):
