@@ -39,7 +39,7 @@ from pathlib import Path
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
-from django.db import DatabaseError, connections, models, router
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, router
 
 from archive.curation import FIXTURE_CHANGE_REASON_PREFIX, VersionedModel, history_of
 from archive.fixtures import NOT_IN_FIXTURES
@@ -698,39 +698,40 @@ def write_rows(model, fields, rows, copy: StagedCopy | None = None) -> None:
                 row[index] = prepared[value] = prepare_value(value, connection)
             except TypeError:  # a value that cannot be a dictionary key
                 row[index] = prepare_value(value, connection)
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            staging = quote(f"bulk_load_{model._meta.db_table}")
-            staged, shape = columns, columns
-            if copy is not None:
-                staged, shape = f"{columns}, {quote(copy.column)}", f"{columns}, NULL AS {quote(copy.column)}"
-                placeholders += ", %s"
-                for row, value in zip(rows, copy.values, strict=True):
-                    row.append(value)
-            cursor.execute(f"CREATE TEMP TABLE {staging} AS SELECT {shape} FROM {table} WHERE 0")
-            try:
-                cursor.executemany(f"INSERT INTO {staging} ({staged}) VALUES ({placeholders})", rows)
-            except BaseException:
-                cursor.execute(f"DROP TABLE {staging}")
-                raise
-            # Into the table (its indexes, its full-text index), then its history: the database's own
-            # work, in the background when the load allows it.
-            statements = [(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}", [])]
-            if copy is not None:
-                statements.append(copy.statement(staging))
-            writes = _background.get()
-            if writes is None or connection.queries_logged:  # logged queries are run as usual, to be logged
-                try:
-                    for sql, params in statements:
-                        cursor.execute(sql, params)
-                finally:
-                    cursor.execute(f"DROP TABLE {staging}")
-                return
-        else:
+    if connection.vendor != "sqlite":
+        with connection.cursor() as cursor:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+        return
+    staging = quote(f"bulk_load_{model._meta.db_table}")
+    staged, shape = columns, columns
+    if copy is not None:
+        staged, shape = f"{columns}, {quote(copy.column)}", f"{columns}, NULL AS {quote(copy.column)}"
+        placeholders += ", %s"
+        for row, value in zip(rows, copy.values, strict=True):
+            row.append(value)
+    # Into the table (its indexes, its full-text index), then its history: the database's own work,
+    # in the background when the load allows it.
+    statements = [(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}", [])]
+    if copy is not None:
+        statements.append(copy.statement(staging))
+    writes = _background.get()
+    # Logged queries run here as usual, to be logged.
+    inline = writes is None or writes.connection is not connection or connection.queries_logged
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE {staging} AS SELECT {shape} FROM {table} WHERE 0")
+        try:
+            cursor.executemany(f"INSERT INTO {staging} ({staged}) VALUES ({placeholders})", rows)
+            if inline:
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+        except BaseException:
+            cursor.execute(f"DROP TABLE {staging}")
+            raise
+        if inline:
+            cursor.execute(f"DROP TABLE {staging}")
             return
     # Started once this thread's cursor is closed: from here until the wait, only the writer uses the connection.
-    writes.start(connection, statements, cleanup=f"DROP TABLE {staging}")
+    writes.start(statements, cleanup=f"DROP TABLE {staging}")
 
 
 class BackgroundWrites:
@@ -745,13 +746,14 @@ class BackgroundWrites:
     that fails is raised at that wait, as ``NeedsCarefulLoad``.
     """
 
-    def __init__(self):
+    def __init__(self, connection):
+        self.connection = connection
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
-    def start(self, connection, statements: list[tuple[str, list]], cleanup: str) -> None:
+    def start(self, statements: list[tuple[str, list]], cleanup: str) -> None:
         self.wait()
-        raw = connection.connection  # Django opens SQLite connections with check_same_thread=False
+        raw = self.connection.connection  # Django opens SQLite connections with check_same_thread=False
 
         def run():
             try:
@@ -786,13 +788,14 @@ _background: ContextVar[BackgroundWrites | None] = ContextVar("bulk_load_backgro
 
 
 @contextmanager
-def background_writes(using: str = "default"):
-    """Lets ``write_rows`` leave SQLite's share of a write to a second thread, for the block's duration."""
+def background_writes(using: str = DEFAULT_DB_ALIAS):
+    """Lets ``write_rows`` leave SQLite's share of a write on this connection to a second thread, for
+    the block's duration (a write on another connection runs as usual)."""
     connection = connections[using]
     if connection.vendor != "sqlite":
         yield
         return
-    writes = BackgroundWrites()
+    writes = BackgroundWrites(connection)
     token = _background.set(writes)
     try:
         with connection.execute_wrapper(writes):

@@ -558,8 +558,9 @@ class FacetedFilterSet(django_filters.FilterSet):
                 facet.listed = facet.options
             else:
                 facet.listed = facet.options[:shown] + [option for option in facet.options[shown:] if option.selected]
-                more = [(key, value) for key, values in self.data.lists() for value in values]
-                facet.more_query = f"?{urlencode([*more, (SHOW_MORE_PARAM, facet.name)])}"
+                more = self.data.copy()
+                more.appendlist(SHOW_MORE_PARAM, facet.name)
+                facet.more_query = f"?{more.urlencode()}"
             toggle = self.toggler(facet.name)
             for option in facet.listed:
                 option.query = toggle(option.value)

@@ -131,7 +131,18 @@ class PreparedQuery:
             if named != columns:
                 # ValuesListIterable would reorder the columns; rows here come as the SQL gives them.
                 raise TypeError(f"{self.build.__qualname__}: name the values_list columns in the order selected")
-            return _Compiled(sql, params, tuple(positions), None, slice(None), [], [], {}, converters, frozenset())
+            return _Compiled(
+                sql=sql,
+                params=params,
+                positions=tuple(positions),
+                model=None,
+                model_columns=slice(None),
+                init_list=[],
+                related=[],
+                annotations={},
+                converters=converters,
+                models=frozenset(),
+            )
         first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         related = _flattened(get_related_populators(klass_info, select, using))
         return _Compiled(

@@ -24,6 +24,7 @@ NOT_ABOUT_AN_INSPECTION = len(ROWS)
 STATEMENT_ROWS = [label for label, _ in ROWS] + ["Not about an inspection"]
 UNGRADED = len(ROWS) - 1
 NO_INSPECTION_COLOUR = "#767676"  # 4.5:1 on white, above the 3:1 that graphics need
+JUDGEMENT_LABELS = dict(Judgement.choices)
 
 
 def _position(date: PartialDate | None, *, end: bool = False) -> float | None:
@@ -57,7 +58,7 @@ def _about(judgement: str | None, count: int) -> str:
     article = "an " if count == 1 else ""
     if not judgement:
         return f"about {article}ungraded visit{'' if count == 1 else 's'}"
-    grade = dict(Judgement.choices).get(judgement, judgement)
+    grade = JUDGEMENT_LABELS.get(judgement, judgement)
     return f"about {article}inspection{'' if count == 1 else 's'} judged {grade}"
 
 
@@ -124,8 +125,8 @@ def build_person_timeline(roles, statement_counts) -> dict | None:
             )
         )
     present = sorted({row for _, row in by_place})
-    rows = [(STATEMENT_ROWS[row], row_y(len(bars) + place)) for place, row in enumerate(present)]
-    y_of = {row: y for row, (_, y) in zip(present, rows, strict=True)}
+    y_of = {row: row_y(len(bars) + place) for place, row in enumerate(present)}
+    rows = [(STATEMENT_ROWS[row], y) for row, y in y_of.items()]
     marks = []
     for (year, row), counts in sorted(by_place.items()):
         total = sum(counts.values())

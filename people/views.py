@@ -193,7 +193,6 @@ def person_detail(request, slug):
         "members": ORGANISATION_MEMBERS(person.pk),
         "mentioned_in": PERSON_NAMED_IN(person.pk),
         "written": PERSON_WROTE(person.pk),
-        "limit": DETAIL_LIST_LIMIT,
         "statement_limit": PERSON_STATEMENT_LIMIT,
         "timeline": build_person_timeline(roles, PERSON_STATEMENTS_BY_YEAR_AND_FINDING(person.pk)),
         "json_ld": person_ld(person, url, roles),
