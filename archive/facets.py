@@ -509,6 +509,8 @@ class FacetedFilterSet(django_filters.FilterSet):
         revision = getattr(self.request, "archive_revision", None)
         if revision is None or self.queryset.db != "default":
             revision = ArchiveRevision.current(self.queryset.db)
+            if self.request is not None and self.queryset.db == "default":
+                self.request.archive_revision = revision  # read once a request (archive/views.py)
         return f"archive:counts:{type(self).__module__}.{type(self).__name__}:{revision}:{digest}"
 
     def cached_counts(self, part: str, compute):

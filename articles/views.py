@@ -8,7 +8,7 @@ from archive.citations import inspection_ld
 from archive.detail_meta import article_meta, citation_download
 from archive.prepared import PreparedQuery
 from archive.templatetags.archive_tags import highlight
-from archive.views import DETAIL_LIST_LIMIT, FacetedListView, first_and_total
+from archive.views import DETAIL_LIST_LIMIT, FacetedListView, RowsByKey, first_and_total_of
 from articles.charts import build_timeline
 from articles.filters import ArticleFilterSet, AuthorityFilterSet, InspectionFilterSet, PublisherFilterSet
 from articles.models import (
@@ -163,6 +163,12 @@ class InspectionListView(FacetedListView):
         }
 
 
+# The rows of a detail page's lists, read by key once their first keys are kept (archive/views.py):
+# with what the lists show of each (its publisher; a statement's speaker, article and publisher).
+ARTICLES_BY_KEY = RowsByKey(lambda: Article.objects.select_related("publisher"))
+STATEMENTS_BY_KEY = RowsByKey(lambda: Statement.objects.select_related("speaker", "article", "article__publisher"))
+
+
 @require_safe
 def inspection_detail(request, slug):
     inspection = get_object_or_404(
@@ -178,8 +184,12 @@ def inspection_detail(request, slug):
         .select_related("speaker", "article", "article__publisher")
         .order_by("article__published_on", "article__slug", "position")
     )
-    articles, article_total = first_and_total(articles)
-    statements, statement_total = first_and_total(statements)
+    articles, article_total = first_and_total_of(
+        request, f"inspection:{inspection.pk}:articles", articles, ARTICLES_BY_KEY
+    )
+    statements, statement_total = first_and_total_of(
+        request, f"inspection:{inspection.pk}:statements", statements, STATEMENTS_BY_KEY
+    )
     context = {
         "inspection": inspection,
         "articles": articles,
@@ -218,7 +228,12 @@ class PublisherListView(FacetedListView):
 @require_safe
 def publisher_detail(request, slug):
     publisher = get_object_or_404(Publisher, slug=slug)
-    articles, article_total = first_and_total(Article.objects.published().filter(publisher=publisher))
+    articles, article_total = first_and_total_of(
+        request,
+        f"publisher:{publisher.pk}:articles",
+        Article.objects.published().filter(publisher=publisher),
+        ARTICLES_BY_KEY,
+    )
     context = {
         "publisher": publisher,
         "articles": articles,
@@ -270,8 +285,12 @@ def authority_detail(request, slug):
         .select_related("speaker", "article", "article__publisher")
         .order_by("article__published_on", "article__slug", "position")
     )
-    articles, article_total = first_and_total(articles)
-    statements, statement_total = first_and_total(statements)
+    articles, article_total = first_and_total_of(
+        request, f"authority:{authority.pk}:articles", articles, ARTICLES_BY_KEY
+    )
+    statements, statement_total = first_and_total_of(
+        request, f"authority:{authority.pk}:statements", statements, STATEMENTS_BY_KEY
+    )
     context = {
         "feed_url": reverse("articles:article_feed") + f"?authority={authority.slug}",
         "authority": authority,

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.db.models import Count, F, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -8,7 +10,7 @@ from archive.context_processors import site_paths
 from archive.detail_meta import citation_download, statement_meta
 from archive.prepared import PreparedQuery
 from archive.templatetags.archive_tags import highlight
-from archive.views import DETAIL_LIST_LIMIT, FacetedListView
+from archive.views import DETAIL_LIST_LIMIT, FacetedListView, RowsByKey, first_and_total, kept_for_revision
 from articles.models import Article
 from people.filters import PersonFilterSet, StatementFilterSet
 from people.models import Person, Role, Statement
@@ -91,6 +93,24 @@ class PersonListView(FacetedListView):
             Prefetch("roles", queryset=Role.objects.select_related("organisation").order_by("started_on"))
         )
 
+    def rows_fetcher(self, filterset):
+        """A page's people by key, their numbers of statements kept per archive revision with the page's keys.
+
+        Counted row by row as the list's queryset counts them, the twenty most quoted people's numbers
+        read 300,000 statements on every visit to the list sorted by statements (140 ms at 100k articles).
+        """
+        request = self.request
+
+        def fetch(keys):
+            people = list(self.decorate(Person.objects.filter(pk__in=keys), filterset))
+            digest = hashlib.blake2b(repr(sorted(keys)).encode(), digest_size=8).hexdigest()
+            counts = kept_for_revision(request, f"people:statement-counts:{digest}", lambda: statement_counts(keys))
+            for person in people:
+                person.statement_count = counts.get(person.pk, 0)
+            return people
+
+        return fetch
+
     def result_as_json(self, person):
         roles = person.roles.all()
         return {
@@ -103,8 +123,15 @@ class PersonListView(FacetedListView):
         }
 
 
+def statement_counts(people) -> dict[int, int]:
+    """How many published statements each of these people made (those with none are left out)."""
+    counted = Statement.objects.published().filter(speaker_id__in=people).values_list("speaker_id")
+    return dict(counted.annotate(Count("pk")).order_by())
+
+
 # A person page's questions, compiled once (archive/prepared.py), for the reason the article page's are.
-PERSON_BY_SLUG = PreparedQuery(lambda slug: Person.objects.with_statement_counts().filter(slug=slug), str)
+# Their number of statements is the sum of the timeline's counts, which are kept per archive revision.
+PERSON_BY_SLUG = PreparedQuery(lambda slug: Person.objects.filter(slug=slug), str)
 PERSON_ROLES = PreparedQuery(
     lambda person: Role.objects.filter(person_id=person).select_related("organisation").order_by("started_on", "title"),
     int,
@@ -134,16 +161,25 @@ STATEMENT_WITH_FINDING_FIELDS = [
     ),
     "responds_to__authority__name",
 ]
+
+
+def statements_with_findings():
+    return Statement.objects.select_related(
+        "article", "article__publisher", "responds_to", "responds_to__authority"
+    ).only(*STATEMENT_WITH_FINDING_FIELDS)
+
+
 PERSON_STATEMENTS = PreparedQuery(
     lambda person: (
-        Statement.objects.published()
+        statements_with_findings()
+        .published()
         .filter(speaker_id=person)
-        .select_related("article", "article__publisher", "responds_to", "responds_to__authority")
-        .only(*STATEMENT_WITH_FINDING_FIELDS)
         .order_by(F("article__published_on").asc(nulls_last=True), "article__slug", "position")[:PERSON_STATEMENT_LIMIT]
     ),
     int,
 )
+# The same, by key, once the keys of the first are kept (archive/views.py: first_and_total).
+PERSON_STATEMENTS_BY_KEY = RowsByKey(statements_with_findings)
 
 # Every published statement of theirs counted by its article's year and the overall judgement of the
 # inspection it answered (None: it answered none), for the timeline: one grouped query, whatever their number.
@@ -178,8 +214,20 @@ def person_detail(request, slug):
         raise Http404("No person or body at this address.")
     person = found[0]
     roles = PERSON_ROLES(person.pk)
-    statements = PERSON_STATEMENTS(person.pk)
-    # Their speaker is this person (the query asked for speaker_id = person.pk): given, not fetched.
+    # Counting and sorting all of a speaker's statements grows with their number (68,000 for the
+    # most quoted synthetic speaker: 400 ms a visit); both are kept per archive revision.
+    counts = kept_for_revision(
+        request, f"person:{person.pk}:statements-by-year", lambda: PERSON_STATEMENTS_BY_YEAR_AND_FINDING(person.pk)
+    )
+    statement_total = sum(count for _, _, count in counts)
+    statements, _ = first_and_total(
+        request,
+        f"person:{person.pk}:statements",
+        lambda: PERSON_STATEMENTS(person.pk),
+        lambda shown: statement_total,
+        PERSON_STATEMENTS_BY_KEY,
+    )
+    # Their speaker is this person (they were found by speaker_id = person.pk): given, not fetched.
     # Put in the relation's cache as select_related would, without the checks of an assignment.
     speaker = Statement.speaker.field
     for statement in statements:
@@ -189,12 +237,12 @@ def person_detail(request, slug):
         "person": person,
         "roles": roles,
         "statements": statements,
-        "statement_total": person.statement_count,
+        "statement_total": statement_total,
         "members": ORGANISATION_MEMBERS(person.pk),
         "mentioned_in": PERSON_NAMED_IN(person.pk),
         "written": PERSON_WROTE(person.pk),
         "statement_limit": PERSON_STATEMENT_LIMIT,
-        "timeline": build_person_timeline(roles, PERSON_STATEMENTS_BY_YEAR_AND_FINDING(person.pk)),
+        "timeline": build_person_timeline(roles, counts),
         "json_ld": person_ld(person, url, roles),
         "feed_url": site_paths(request)["site_paths"]["statement_feed"] + f"?speaker={person.slug}",
     }

@@ -139,7 +139,7 @@ def test_a_page_read_by_its_cached_keys_is_the_page_made_fresh(url, view_name, s
     from archive import views
 
     settings.ARCHIVE_PAGE_CACHE = False  # the page itself is made again, not served whole
-    monkeypatch.setattr(views, "_prepared_rows", {})  # so that only this test's reads can fill it
+    monkeypatch.setattr(views.FacetedListView, "_rows_by_key", {})  # so that only this test's reads can fill it
     from articles.views import ArticleListView
     from people.views import StatementListView
 
@@ -159,4 +159,5 @@ def test_a_page_read_by_its_cached_keys_is_the_page_made_fresh(url, view_name, s
         assert fresh.status_code == 200
         again = Client().get(f"{url}&page={page}")
         assert again.content == fresh.content
-    assert {(view, 20), (view, 3)} <= set(views._prepared_rows), "the second reads went through prepared queries"
+    prepared = views.FacetedListView._rows_by_key[view].prepared
+    assert {20, 3} <= set(prepared), "the second reads went through prepared queries"

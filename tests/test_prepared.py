@@ -84,7 +84,7 @@ QUERYSETS = {
         inspection__in=Inspection.objects.filter(articles=a)
     ).order_by("inspection_id", "position"),
     "ARTICLE_PEOPLE_MENTIONED": lambda a, p: Person.objects.filter(articles_mentioning=a),
-    "PERSON_BY_SLUG": lambda a, p: Person.objects.with_statement_counts().filter(slug=p.slug),
+    "PERSON_BY_SLUG": lambda a, p: Person.objects.filter(slug=p.slug),
     "PERSON_ROLES": lambda a, p: (
         Role.objects.filter(person=p).select_related("organisation").order_by("started_on", "title")
     ),
