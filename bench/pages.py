@@ -47,6 +47,9 @@ class DataFacts:
     deep_page: int
     deep_token: str | None
     fts_table: str | None
+    # The records whose pages list the most: the most quoted person, the authority most written about.
+    top_person: tuple[str, int, int]  # slug, id, statements
+    top_authority: tuple[str, int, int]  # slug, id, articles about its inspections
 
 
 def tilde_encode(text: str) -> str:
@@ -88,7 +91,19 @@ def read_facts(database: Path) -> DataFacts:
                 for quoted in ("'articles_article'", '"articles_article"', "[articles_article]", "articles_article,")
             ):
                 fts_table = name
-    return DataFacts(publisher_id, article_id, person_id, published, deep_page, deep_token, fts_table)
+        top_person = connection.execute(
+            "SELECT p.slug, p.id, count(*) FROM people_statement s JOIN people_person p ON p.id = s.speaker_id "
+            "GROUP BY p.id ORDER BY count(*) DESC, p.id LIMIT 1"
+        ).fetchone()
+        top_authority = connection.execute(
+            "SELECT a.slug, a.id, count(*) FROM articles_article_inspections l "
+            "JOIN articles_inspection i ON i.id = l.inspection_id "
+            "JOIN articles_localauthority a ON a.id = i.authority_id "
+            "GROUP BY a.id ORDER BY count(*) DESC, a.id LIMIT 1"
+        ).fetchone()
+    return DataFacts(
+        publisher_id, article_id, person_id, published, deep_page, deep_token, fts_table, top_person, top_authority
+    )
 
 
 def build_pages(database_name: str, facts: DataFacts) -> list[Page]:
@@ -161,6 +176,31 @@ def build_pages(database_name: str, facts: DataFacts) -> list[Page]:
             f"/people/{PERSON_SLUG}/",
             f"{db}/people_person/{facts.person_id}",
             "Datasette's row page: the row and counts of rows linking to it",
+            list_page=False,
+        ),
+        Page(
+            "person_top",
+            f"person page, the most quoted ({facts.top_person[0]}, {facts.top_person[2]:,} statements)",
+            f"/people/{facts.top_person[0]}/",
+            f"{db}/people_person/{facts.top_person[1]}",
+            "Datasette's row page: the row and counts of rows linking to it",
+            list_page=False,
+        ),
+        Page(
+            "authority",
+            f"authority page, the most written about ({facts.top_authority[0]}, {facts.top_authority[2]:,} articles)",
+            f"/authorities/{facts.top_authority[0]}/",
+            None,
+            "N/A: Datasette's row page of an authority shows its row and a count of its inspections, none of the "
+            "articles, statements or timeline the app's page lists",
+            list_page=False,
+        ),
+        Page(
+            "healthz",
+            "health check: one query, a line of JSON (what any answer of the app costs)",
+            "/healthz",
+            None,
+            "N/A: measured as the floor of the app's own stack (gunicorn, Django's middleware, one query)",
             list_page=False,
         ),
         Page(

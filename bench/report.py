@@ -75,10 +75,12 @@ def targets(results: dict, facet_pages) -> list[list]:
         value = p95(app, key)
         rows.append([text, f"{ms(value)} ms", verdict(None if value is None else value <= limit)])
     floor_ratio = divide(p95(app, "list"), figure(floor, "list", "p95"))
+    # What the app's stack costs with no page to make: its health check (one query) over the list's floor.
+    stack = divide(p95(app, "healthz"), figure(floor, "list", "p95"))
     rows.append(
         [
             "article list unfiltered p95 <= 2x its SQL floor's p95",
-            ratio(floor_ratio),
+            ratio(floor_ratio) + ("" if stack is None else f" (the health check alone: {ratio(stack)})"),
             verdict(None if floor_ratio is None else floor_ratio <= 2),
         ]
     )
@@ -99,11 +101,15 @@ def targets(results: dict, facet_pages) -> list[list]:
         speedup = divide(figure(default, key, "median"), figure(app, key, "median"))
         ok = None if speedup is None else speedup >= 3
         rows.append([f">= 3x faster than Datasette default: {key}", ratio(speedup), verdict(ok)])
-    for key in app:
+    # The pages Datasette has an equivalent of (a page it cannot answer still counts, as n/a).
+    compared = [
+        key for key in app if all(page.get("datasette") for page in results.get("pages", []) if page["key"] == key)
+    ]
+    for key in compared:
         speedup = divide(figure(nosuggest, key, "median"), figure(app, key, "median"))
         ok = None if speedup is None else speedup >= 1.3
         rows.append([f">= 1.3x faster than Datasette _nosuggest: {key}", ratio(speedup), verdict(ok)])
-    for key in app:
+    for key in compared:
         more = divide(figure(app, key, "rps"), figure(nosuggest, key, "rps"))
         ok = None if more is None else more >= 2
         rows.append([f">= 2x Datasette _nosuggest's throughput: {key}", ratio(more), verdict(ok)])
