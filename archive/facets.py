@@ -421,6 +421,20 @@ class SortFilter(ConfiguredOnce, django_filters.OrderingFilter):
         return qs.order_by(*ordering, "-pk" if chosen[-1].startswith("-") else "pk")
 
 
+def kept(key: str, compute):
+    """The cache's value for ``key``, or else ``compute()``'s, kept under it for ARCHIVE_FACET_CACHE_SECONDS.
+
+    Every key it is given carries the archive revision, which any write raises: a kept value is never
+    read once the archive has changed, and the old ones expire unread. (Django's ``get_or_set`` reads
+    the cache a second time after computing.)
+    """
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=settings.ARCHIVE_FACET_CACHE_SECONDS)
+    return value
+
+
 def limit_search_words(text: str) -> None:
     if len(set(text.lower().split())) > MAX_QUERY_WORDS:
         raise ValidationError(f"Search with at most {MAX_QUERY_WORDS} different words.", code="too_many_words")
@@ -519,12 +533,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         The unfiltered list is what most visitors see first; any filtered state that is asked for
         again (a shared link, the next page, a crawler) is served from the cache too.
         """
-        key = f"{self._counts_cache_key}:{part}"
-        value = cache.get(key)
-        if value is None:
-            value = compute()
-            cache.set(key, value, timeout=settings.ARCHIVE_FACET_CACHE_SECONDS)
-        return value
+        return kept(f"{self._counts_cache_key}:{part}", compute)
 
     @cached_property
     def total(self) -> int:

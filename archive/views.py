@@ -1,7 +1,6 @@
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpResponseBadRequest, JsonResponse
@@ -11,6 +10,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views import View
 
 from archive import exports, keyset
+from archive.facets import kept
 from archive.prepared import PreparedQuery
 
 
@@ -179,12 +179,7 @@ def archive_revision(request) -> int:
 
 def kept_for_revision(request, key: str, compute):
     """``compute()``, kept per archive revision: never read again once anything in the archive changed."""
-    kept_key = f"archive:detail:{archive_revision(request)}:{key}"
-    value = cache.get(kept_key)
-    if value is None:
-        value = compute()
-        cache.set(kept_key, value, timeout=settings.ARCHIVE_FACET_CACHE_SECONDS)
-    return value
+    return kept(f"archive:detail:{archive_revision(request)}:{key}", compute)
 
 
 def first_and_total(request, key: str, first_rows, count, rows_by_key: RowsByKey) -> tuple[list, int]:
