@@ -133,28 +133,35 @@ class ArchivePaginator(Paginator):
 
 
 class RowsByKey:
-    """Rows read by primary key through a prepared query (archive/prepared.py), compiled once per number of keys.
+    """Rows read by primary key through a prepared query (archive/prepared.py), compiled once per size.
 
     Once a page's keys are known (cached with the counts), building and compiling its queryset again
     was a fifth of a filtered list page's time. ``rows()`` gives the rows with what the page shows of
     them (joined relations, the fields it reads), unfiltered: the keys were chosen already. Called with
-    more keys than ``LIMIT`` (no page shows so many) it gives None, and the caller reads them otherwise.
+    no keys, or more than the largest size (no page shows so many), it gives None, and the caller reads
+    them otherwise.
+
+    A query is compiled for a few sizes only, the keys padded to the next one by repeating the last:
+    on PostgreSQL each is a statement prepared on every connection, and psycopg keeps at most 100 of
+    them a connection; one per number of keys, for every list and detail page, would keep it
+    preparing statements and throwing them away.
     """
 
-    LIMIT = 100
+    SIZES = (1, 2, 5, 10, 20, 50, 100)
 
     def __init__(self, rows):
         self.rows = rows
         self.prepared: dict[int, PreparedQuery] = {}
 
     def __call__(self, keys) -> list | None:
-        if not keys or len(keys) > self.LIMIT:
+        if not keys or len(keys) > self.SIZES[-1]:
             return None
-        query = self.prepared.get(len(keys))
+        size = next(size for size in self.SIZES if size >= len(keys))
+        query = self.prepared.get(size)
         if query is None:
-            query = PreparedQuery(lambda *markers: self.rows().filter(pk__in=markers), *[int] * len(keys))
-            self.prepared[len(keys)] = query
-        return query(*keys)
+            query = PreparedQuery(lambda *markers: self.rows().filter(pk__in=markers), *[int] * size)
+            self.prepared[size] = query
+        return query(*keys, *[keys[-1]] * (size - len(keys)))
 
 
 def in_order_of(keys, rows) -> list:
@@ -179,7 +186,7 @@ def archive_revision(request) -> int:
 
 def kept_for_revision(request, key: str, compute):
     """``compute()``, kept per archive revision: never read again once anything in the archive changed."""
-    return kept(f"archive:detail:{archive_revision(request)}:{key}", compute)
+    return kept(f"archive:kept:{archive_revision(request)}:{key}", compute)
 
 
 def first_and_total(request, key: str, first_rows, count, rows_by_key: RowsByKey) -> tuple[list, int]:
@@ -200,7 +207,8 @@ def first_and_total(request, key: str, first_rows, count, rows_by_key: RowsByKey
 
     keys, total = kept_for_revision(request, key, find)
     if found is None:
-        found = in_order_of(keys, rows_by_key(keys) or [])
+        rows = rows_by_key(keys) if keys else []
+        found = in_order_of(keys, rows) if rows is not None else list(first_rows())
     return found, total
 
 
@@ -209,7 +217,7 @@ def first_and_total_of(request, key: str, queryset, rows_by_key: RowsByKey) -> t
     limit = DETAIL_LIST_LIMIT
     return first_and_total(
         request,
-        key,
+        f"{key}:{limit}",
         lambda: queryset[:limit],
         lambda shown: shown if shown < limit else queryset.count(),
         rows_by_key,

@@ -222,7 +222,7 @@ def person_detail(request, slug):
     statement_total = sum(count for _, _, count in counts)
     statements, _ = first_and_total(
         request,
-        f"person:{person.pk}:statements",
+        f"person:{person.pk}:statements:{PERSON_STATEMENT_LIMIT}",
         lambda: PERSON_STATEMENTS(person.pk),
         lambda shown: statement_total,
         PERSON_STATEMENTS_BY_KEY,

@@ -140,3 +140,46 @@ def test_the_people_list_by_statements_keeps_its_pages_counts_per_revision():
     assert not any("COUNT(" in sql for sql in again_sql), again_sql
     StatementFactory(speaker=quiet, position=1)
     assert counts(visit(client, url)[0])["Aaa Quiet"] == 2
+
+
+def test_two_records_lists_are_kept_apart(quoted_inspection):
+    inspection, speaker, statements = quoted_inspection
+    other_inspection, other_speaker = InspectionFactory(slug="other-inspection"), PersonFactory(slug="other-speaker")
+    article = ArticleFactory(published_on="2021-06")
+    article.inspections.add(other_inspection)
+    theirs = StatementFactory(article=article, speaker=other_speaker, position=1, responds_to=other_inspection)
+    client = Client()
+    for _ in range(2):  # found, then read by their kept keys
+        assert [s.pk for s in visit(client, f"/inspections/{inspection.slug}/")[0].context["statements"]] == [
+            s.pk for s in statements
+        ]
+        assert [s.pk for s in visit(client, f"/inspections/{other_inspection.slug}/")[0].context["statements"]] == [
+            theirs.pk
+        ]
+        assert visit(client, f"/people/{speaker.slug}/")[0].context["statement_total"] == 5
+        assert [s.pk for s in visit(client, f"/people/{other_speaker.slug}/")[0].context["statements"]] == [theirs.pk]
+
+
+def test_rows_by_key_compile_a_few_sizes_and_give_each_row_once(quoted_inspection):
+    _, _, statements = quoted_inspection
+    rows_by_key = archive_views.RowsByKey(lambda: Statement.objects.select_related("article"))
+    keys = [s.pk for s in statements]
+    for count in range(1, len(keys) + 1):
+        rows = rows_by_key(keys[:count])
+        assert sorted(row.pk for row in rows) == sorted(keys[:count])  # padding repeats a key, not a row
+    assert set(rows_by_key.prepared) == {1, 2, 5}
+    assert rows_by_key([]) is None
+    assert rows_by_key(list(range(1, archive_views.RowsByKey.SIZES[-1] + 2))) is None
+
+
+def test_kept_keys_that_cannot_be_read_by_key_are_found_again(rf, quoted_inspection):
+    inspection, _, statements = quoted_inspection
+    request = rf.get("/")
+    ordered = Statement.objects.filter(responds_to=inspection).order_by("article__published_on")
+
+    def first_and_total(rows_by_key):
+        return archive_views.first_and_total(request, "test:list", lambda: ordered[:3], lambda shown: 5, rows_by_key)
+
+    first_and_total(archive_views.RowsByKey(Statement.objects.all))  # keeps the keys
+    rows, total = first_and_total(lambda keys: None)  # no prepared read for them: the list is asked again
+    assert ([row.pk for row in rows], total) == ([s.pk for s in statements[:3]], 5)
