@@ -1,6 +1,7 @@
 """make backup / restore, end to end: a restored archive serves the very same pages, on SQLite and PostgreSQL."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -82,6 +83,34 @@ def test_postgresql_backup_restores_to_identical_pages(tmp_path):
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
             for name in names:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def revision_of(path) -> int:
+    with sqlite3.connect(path) as connection:
+        (number,) = connection.execute("SELECT number FROM archive_archiverevision WHERE id = 1").fetchone()
+    connection.close()
+    return number
+
+
+def test_a_restored_archive_never_reuses_a_revision_number(tmp_path):
+    # Caches are keyed by the revision: a number given to changes made after the backup, served again
+    # once they are gone, would bring back their pages and counts.
+    database = tmp_path / "archive.sqlite3"
+    url = f"sqlite:///{database}"
+    manage(url, "migrate", "--noinput")
+    manage(url, "load_archive")
+    manage(url, "backup_archive", tmp_path / "backup.sqlite3")
+    backed_up = revision_of(database)
+    with sqlite3.connect(database) as connection:  # changes after the backup
+        connection.execute("UPDATE articles_publisher SET name = name || ' (renamed)'")
+    connection.close()
+    changed = revision_of(database)
+    assert changed > backed_up
+    manage(url, "restore_archive", tmp_path / "backup.sqlite3", "--yes")
+    assert revision_of(database) > changed
+    with sqlite3.connect(database) as connection:
+        assert not connection.execute("SELECT 1 FROM articles_publisher WHERE name LIKE '% (renamed)'").fetchall()
+    connection.close()
 
 
 def test_a_backup_never_overwrites_a_file(tmp_path):

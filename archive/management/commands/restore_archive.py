@@ -2,6 +2,11 @@
 
 SQLite: the online backup API in reverse (the file is replaced page by page in one
 transaction). PostgreSQL: pg_restore --clean into the configured database.
+
+Caches (counts, page keys, kept lists, whole pages) are keyed by the archive revision, which every
+write raises. A backup holds an older revision, and the numbers between it and the replaced
+database's were given to data that is no longer there: served again, their cached pages and counts
+would describe it. So the restored archive's revision is set past both, a number no cache has seen.
 """
 
 import sqlite3
@@ -9,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from archive.management.commands.backup_archive import postgres_env
 
@@ -28,6 +33,7 @@ class Command(BaseCommand):
         settings_dict = connection.settings_dict
         if not yes and input(f"Replace the database {settings_dict['NAME']} with {source}? [y/N] ").lower() != "y":
             raise CommandError("Nothing was restored.")
+        replaced = revision()
         connection.close()
         if connection.vendor == "sqlite":
             backup = sqlite3.connect(source)
@@ -49,4 +55,21 @@ class Command(BaseCommand):
                 raise CommandError(f"pg_restore failed: {result.stderr.strip()}")
         else:
             raise CommandError(f"No restore method for {connection.vendor}.")
+        restored = revision()
+        if restored is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE archive_archiverevision SET number = %s WHERE id = 1", [max(restored, replaced or 0) + 1]
+                )
         self.stdout.write(f"Restored {settings_dict['NAME']} from {source}.")
+
+
+def revision() -> int | None:
+    """The archive revision of the configured database, or None where it has none (new, or not migrated)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT number FROM archive_archiverevision WHERE id = 1")
+            row = cursor.fetchone()
+    except DatabaseError:
+        return None
+    return row[0] if row else None
