@@ -519,12 +519,10 @@ class FacetedFilterSet(django_filters.FilterSet):
             if value and not isinstance(self.filters[name], SortFilter)
         )
         digest = hashlib.blake2b(repr(state).encode(), digest_size=16).hexdigest()
-        # The page cache has read it for this request already (archive/page_cache.py).
-        revision = getattr(self.request, "archive_revision", None)
-        if revision is None or self.queryset.db != "default":
+        if self.request is None or self.queryset.db != "default":
             revision = ArchiveRevision.current(self.queryset.db)
-            if self.request is not None and self.queryset.db == "default":
-                self.request.archive_revision = revision  # read once a request (archive/views.py)
+        else:
+            revision = ArchiveRevision.of_request(self.request)
         return f"archive:counts:{type(self).__module__}.{type(self).__name__}:{revision}:{digest}"
 
     def cached_counts(self, part: str, compute):

@@ -26,5 +26,17 @@ class ArchiveRevision(models.Model):
             raise cls.DoesNotExist("The archive revision row is missing.")
         return found[0].number
 
+    @classmethod
+    def of_request(cls, request) -> int:
+        """The revision a request reads the default database at: read once, its caches all keyed by it.
+
+        The page cache reads it first (archive/page_cache.py); otherwise the first of the request's
+        caches to need it does, and the others use that number.
+        """
+        revision = getattr(request, "archive_revision", None)
+        if revision is None:
+            revision = request.archive_revision = cls.current()
+        return revision
+
 
 CURRENT_REVISION = PreparedQuery(lambda: ArchiveRevision.objects.filter(pk=1))

@@ -174,19 +174,11 @@ def in_order_of(keys, rows) -> list:
 DETAIL_LIST_LIMIT = 50
 
 
-def archive_revision(request) -> int:
-    """The archive revision a request reads at: the page cache's (archive/page_cache.py), or read once here."""
-    from archive.models import ArchiveRevision
-
-    revision = getattr(request, "archive_revision", None)
-    if revision is None:
-        revision = request.archive_revision = ArchiveRevision.current()
-    return revision
-
-
 def kept_for_revision(request, key: str, compute):
     """``compute()``, kept per archive revision: never read again once anything in the archive changed."""
-    return kept(f"archive:kept:{archive_revision(request)}:{key}", compute)
+    from archive.models import ArchiveRevision
+
+    return kept(f"archive:kept:{ArchiveRevision.of_request(request)}:{key}", compute)
 
 
 def first_and_total(request, key: str, first_rows, count, rows_by_key: RowsByKey) -> tuple[list, int]:

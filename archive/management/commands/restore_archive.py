@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
 from archive.management.commands.backup_archive import postgres_env
+from archive.models import ArchiveRevision
 
 
 class Command(BaseCommand):
@@ -57,19 +58,13 @@ class Command(BaseCommand):
             raise CommandError(f"No restore method for {connection.vendor}.")
         restored = revision()
         if restored is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE archive_archiverevision SET number = %s WHERE id = 1", [max(restored, replaced or 0) + 1]
-                )
+            ArchiveRevision.objects.filter(pk=1).update(number=max(restored, replaced or 0) + 1)
         self.stdout.write(f"Restored {settings_dict['NAME']} from {source}.")
 
 
 def revision() -> int | None:
     """The archive revision of the configured database, or None where it has none (new, or not migrated)."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT number FROM archive_archiverevision WHERE id = 1")
-            row = cursor.fetchone()
-    except DatabaseError:
+        return ArchiveRevision.current()
+    except (DatabaseError, ArchiveRevision.DoesNotExist):
         return None
-    return row[0] if row else None
