@@ -58,19 +58,19 @@ class Latency:
         return percentile(self.samples, 0.95) if self.samples else math.nan
 
 
-def _record(result: Latency, port: int, path: str, number: int, warmup: int) -> None:
-    """One request into ``result``: the first is kept as ``first``, those after the warm-up as samples."""
+def _record(result: Latency, port: int, path: str, *, first: bool, timed: bool) -> None:
+    """One request into ``result``: kept as ``first`` if it is the first, as a sample if it is timed."""
     try:
         response = get(port, path)
     except OSError:
         result.errors += 1
         return
     result.status, result.bytes = response.status, len(response.body)
-    if number == 0:
+    if first:
         result.first = response.seconds
     if response.status != 200:
         result.errors += 1
-    elif number >= warmup:
+    elif timed:
         result.samples.append(response.seconds)
 
 
@@ -81,33 +81,53 @@ def measure_latency(port: int, path: str, requests: int, warmup: int, budget: fl
     for number in range(warmup + requests):
         if time.monotonic() > deadline:
             break
-        _record(result, port, path, number, warmup)
+        _record(result, port, path, first=number == 0, timed=number >= warmup)
     return result
 
 
+# Timed requests in a row per contestant, side by side (each run after one untimed request).
+RUN = 4
+
+
 def measure_latency_side_by_side(
-    targets: dict[str, tuple[int, str]], requests: int, warmup: int, budget: float
+    targets: dict[str, tuple[int, str]], requests: int, warmup: int, budget: float, run: int = RUN
 ) -> dict[str, Latency]:
-    """Each target's latency, their requests interleaved: round after round, one request to each.
+    """Each target's latency, their requests interleaved: round after round, a short run of each.
 
     On a shared machine whose speed drifts (other tenants, frequency changes), contestants timed
     one after the other can meet different machines; interleaved, every contestant meets the same
     moments, so the ratios between them hold even when the absolute figures move. The order within
     a round rotates, so no contestant always follows the same one. Sequential, never concurrent:
     one request at a time. ``budget`` is per target: the seconds its own requests may take in all.
+
+    A request that follows another server's finds its own process's memory pushed out of the CPU's
+    caches by the other's work, and takes longer for it: a few-millisecond page by a millisecond or
+    more (the same as when the client touches 64 MB between requests). One request to each in turn
+    would time every request that way, and unevenly: Datasette with and without ``_nosuggest`` is one
+    process, so its requests often follow its own while the app's never do. So each contestant's
+    turn is one untimed request and then ``run`` timed ones: every timed request follows a request
+    to the same server and page, whoever went before. (Of the app's two workers, the one that answers
+    may not be the one that answered before, so its first timed request can still be the colder.)
     """
     names = list(targets)
     results = {name: Latency() for name in names}
     spent = dict.fromkeys(names, 0.0)
-    for number in range(warmup + requests):
-        shift = number % len(names)
-        for name in names[shift:] + names[:shift]:
+
+    def turn(name: str, untimed: int, timed: int, *, opening: bool = False) -> None:
+        port, path = targets[name]
+        for number in range(untimed + timed):
             if spent[name] > budget:
-                continue
-            port, path = targets[name]
+                return
             started = time.monotonic()
-            _record(results[name], port, path, number, warmup)
+            _record(results[name], port, path, first=opening and number == 0, timed=number >= untimed)
             spent[name] += time.monotonic() - started
+
+    for name in names:
+        turn(name, warmup, 0, opening=True)
+    for number in range(math.ceil(requests / run)):
+        shift = (number + 1) % len(names)
+        for name in names[shift:] + names[:shift]:
+            turn(name, 1, min(run, requests - number * run))
     return results
 
 

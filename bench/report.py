@@ -417,6 +417,18 @@ def method(results: dict) -> str:
         + f" | {page['note']} |"
         for page in pages
     )
+    if args.get("run"):
+        rounds = (
+            f"in each round, each contestant one untimed request and then {args['run']} timed ones in a row. A request "
+            "that follows another server's finds its process's memory pushed out of the CPU's caches by the other's "
+            "work, and a page of a few milliseconds takes a millisecond or more longer (as it does when the client "
+            "touches 64 MB between requests). One request to each in turn timed every request so, and unevenly: "
+            "Datasette with and without `_nosuggest` is one process, so its requests often followed its own, the "
+            "app's never. Every timed request now follows one to the same server and page (runs before 2026-12-07 "
+            "took one request each)."
+        )
+    else:
+        rounds = "one request to each."
     return f"""## Method
 
 **Contestants.** All against the same generated file. The app on SQLite and Datasette run side by side (both
@@ -465,7 +477,7 @@ page is marked all-visible and the covering indexes cannot answer counts alone.
 **Timing.** A stdlib client (`http.client`, a new connection a request, on 127.0.0.1) requests each page 3 times
 to warm up, then {args["requests"]} times: median and p95 (nearest rank: with 40 samples, the 38th fastest) of the
 full request time. The app on SQLite, Datasette and Datasette with `_nosuggest=1` are timed together, page by page,
-in rounds: one request to each, one at a time, the order rotating from round to round. A shared machine's speed
+in rounds, one request at a time, the order rotating from round to round: {rounds} A shared machine's speed
 drifts (other tenants, steal time), and contestants timed one after the other, minutes apart, can meet different
 machines; interleaved, each meets the same moments, so the ratios hold when the absolute figures move. Then, for
 each contestant in turn and straight after the page's latencies, 4 client threads request the page back to back for

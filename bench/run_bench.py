@@ -383,7 +383,9 @@ def measure_side_by_side(contestants: dict[str, tuple[Server, dict]], keys: list
     figures = {name: {} for name in contestants}
     for key in keys:
         targets = {name: (server.port, paths[key]) for name, (server, paths) in contestants.items() if paths.get(key)}
-        latencies = loadgen.measure_latency_side_by_side(targets, args.requests, WARMUP, args.latency_budget)
+        latencies = loadgen.measure_latency_side_by_side(
+            targets, args.requests, WARMUP, args.latency_budget, run=args.run
+        )
         for name, latency in latencies.items():
             port, path = targets[name]
             entry = latency_entry(path, latency)
@@ -629,6 +631,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--reuse", action="store_true", help="reuse the generated archive(s) if present")
     parser.add_argument("--requests", type=int, default=40, help="timed sequential requests per page (after 3 warm)")
+    parser.add_argument(
+        "--run",
+        type=int,
+        default=loadgen.RUN,
+        help="side by side, timed requests in a row per contestant, each run after an untimed one",
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of the 4-client throughput run")
     parser.add_argument("--latency-budget", type=float, default=300.0, help="most seconds one page's latency run takes")
     parser.add_argument("--postgres", metavar="URL", help="also run the app on this PostgreSQL database")

@@ -58,24 +58,43 @@ def recorder():
     recorder.close()
 
 
-def test_requests_alternate_between_contestants_and_rotate_each_round(recorder):
+def test_contestants_take_turns_in_warm_runs_and_the_order_rotates(recorder):
     app, datasette = recorder.serve(), recorder.serve()
     targets = {"app": (app, "/a"), "default": (datasette, "/d"), "nosuggest": (datasette, "/n")}
 
-    results = loadgen.measure_latency_side_by_side(targets, requests=4, warmup=2, budget=60)
+    results = loadgen.measure_latency_side_by_side(targets, requests=4, warmup=2, budget=60, run=2)
 
     asked = [path for _, path in recorder.requests]
     assert asked == [
-        *("/a", "/d", "/n"),
-        *("/d", "/n", "/a"),
-        *("/n", "/a", "/d"),
-        *("/a", "/d", "/n"),
-        *("/d", "/n", "/a"),
-        *("/n", "/a", "/d"),
+        # The warm-up, each in turn.
+        *("/a", "/a", "/d", "/d", "/n", "/n"),
+        # Then rounds: each contestant one untimed request, then a run of timed ones; the order rotates.
+        *("/d", "/d", "/d", "/n", "/n", "/n", "/a", "/a", "/a"),
+        *("/n", "/n", "/n", "/a", "/a", "/a", "/d", "/d", "/d"),
     ]
     for result in results.values():
-        assert len(result.samples) == 4  # the 2 warm-up requests are not timed
+        assert len(result.samples) == 4  # neither the warm-up nor the request opening each run is timed
         assert result.first > 0 and result.errors == 0 and result.status == 200
+
+
+def test_every_timed_request_follows_one_to_the_same_page(recorder, monkeypatch):
+    # Each request's part is seen as it is made: timed or not, and what the request before it asked for.
+    app, datasette = recorder.serve(), recorder.serve()
+    targets = {"app": (app, "/a"), "default": (datasette, "/d"), "nosuggest": (datasette, "/n")}
+    timed_after = []
+    real_record = loadgen._record
+
+    def record(result, port, path, *, first, timed):
+        if timed:
+            timed_after.append((recorder.requests[-1][1] if recorder.requests else None, path))
+        real_record(result, port, path, first=first, timed=timed)
+
+    monkeypatch.setattr(loadgen, "_record", record)
+
+    loadgen.measure_latency_side_by_side(targets, requests=10, warmup=1, budget=60)
+
+    assert len(timed_after) == 30
+    assert all(before == path for before, path in timed_after)
 
 
 def test_a_contestant_past_its_budget_stops_while_the_others_go_on(recorder, monkeypatch):
@@ -86,11 +105,12 @@ def test_a_contestant_past_its_budget_stops_while_the_others_go_on(recorder, mon
     slow, fast = recorder.serve(cost=0.2), recorder.serve(cost=0.001)
     targets = {"slow": (slow, "/slow"), "fast": (fast, "/fast")}
 
-    results = loadgen.measure_latency_side_by_side(targets, requests=6, warmup=1, budget=0.3)
+    results = loadgen.measure_latency_side_by_side(targets, requests=6, warmup=1, budget=0.5)
 
     assert len(results["fast"].samples) == 6
-    # Its second request takes it past 0.3 s of its own time, whatever the fast one spent.
-    assert [path for _, path in recorder.requests].count("/slow") == 2
+    # Its warm-up, the untimed request opening its run and one timed request take it past 0.5 s of
+    # its own time, whatever the fast one spent.
+    assert [path for _, path in recorder.requests].count("/slow") == 3
     assert len(results["slow"].samples) == 1
 
 
@@ -101,5 +121,6 @@ def test_an_answer_other_than_200_is_an_error_and_not_timed(recorder):
         {"broken": (broken, "/"), "working": (working, "/")}, requests=3, warmup=1, budget=60
     )
 
-    assert results["broken"].samples == [] and results["broken"].errors == 4 and results["broken"].status == 500
+    # The warm-up, the request opening the run and the 3 timed ones: all errors, none timed.
+    assert results["broken"].samples == [] and results["broken"].errors == 5 and results["broken"].status == 500
     assert len(results["working"].samples) == 3 and results["working"].errors == 0
