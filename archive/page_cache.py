@@ -41,8 +41,6 @@ class VisitorPageCacheMiddleware:
     def __call__(self, request):
         if not self.may_serve_from_cache(request):
             return self.get_response(request)
-        # Read once per request; the facet counts' cache key uses the same number (facets.py).
-        request.archive_revision = ArchiveRevision.current()
         key = self.key(request)
         cache = caches[PAGE_CACHE]
         response = cache.get(key)
@@ -86,4 +84,5 @@ class VisitorPageCacheMiddleware:
     def key(request) -> str:
         # The absolute address: host and scheme appear in canonical links, feeds and JSON-LD.
         address = hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=16).hexdigest()
-        return f"archive:page:{request.archive_revision}:{address}"
+        # Read here first, once a request: the counts and kept lists the page is made of use the same number.
+        return f"archive:page:{ArchiveRevision.of_request(request)}:{address}"
