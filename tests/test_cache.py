@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from archive.models import ArchiveRevision
 from articles.models import Article, ArticleStatus, Inspection
@@ -162,3 +163,19 @@ def test_a_page_read_by_its_cached_keys_is_the_page_made_fresh(url, view_name, s
     prepared = views.FacetedListView._rows_by_key[view].prepared
     # Twenty rows, then three padded to the next size a query is compiled for.
     assert {20, 5} <= set(prepared), "the second reads went through prepared queries"
+
+
+def test_the_home_page_totals_are_kept_and_count_a_write_at_once(settings):
+    settings.ARCHIVE_PAGE_CACHE = False  # the page itself is made again, not served whole
+
+    def visit():
+        with CaptureQueriesContext(connection) as queries:
+            response = Client().get("/")
+        return int(response.context["article_count"]), len(queries)
+
+    before, first_queries = visit()
+    again, kept_queries = visit()
+    assert again == before
+    assert kept_queries == first_queries - 4  # articles, statements, people, inspections: counted once
+    ArticleFactory()
+    assert visit()[0] == before + 1
