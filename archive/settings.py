@@ -237,6 +237,11 @@ if os.environ.get("REDIS_URL"):
 # benchmark turns it off to measure what a page costs to make.
 ARCHIVE_PAGE_CACHE = env_flag("ARCHIVE_PAGE_CACHE", default=True)
 
+# A serving process counts the unfiltered lists in the background when it starts and after every
+# write, so that no visitor waits for them (archive/warming.py); it reads the revision this often.
+ARCHIVE_WARM_LISTS = env_flag("ARCHIVE_WARM_LISTS", default=True)
+ARCHIVE_WARM_POLL_SECONDS = float(os.environ.get("ARCHIVE_WARM_POLL_SECONDS", "2"))
+
 # One JSON line per request on standard output (archive.observability), for the log collector.
 LOGGING = {
     "version": 1,
@@ -245,6 +250,7 @@ LOGGING = {
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
     "loggers": {
         "archive.requests": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "archive.warming": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "django": {"handlers": ["stdout"], "level": "WARNING"},
     },
 }

@@ -273,22 +273,12 @@ class FacetedListView(View):
         download = request.GET.get("download")
         if download not in (None, "csv", "json"):
             return HttpResponseBadRequest("download must be csv or json.", content_type="text/plain")
-        filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        filterset = self.filterset_for(request)
         if not filterset.is_valid():
             return self.invalid(request, filterset, output)
         if download:
             return self.download(request, filterset, download)
-        paginator = ArchivePaginator(
-            # The filtered list is built only if a page's keys are not cached; its order is known
-            # without it (FacetedFilterSet.ordered_queryset).
-            SimpleLazyObject(lambda: filterset.qs),
-            self.page_size or settings.ARCHIVE_PAGE_SIZE,
-            ordered_like=filterset.ordered_queryset(),
-            count=filterset.total_beside_facets(),
-            cached=filterset.cached_counts,
-            fetch_rows=self.rows_fetcher(filterset),
-            decorate=lambda queryset: self.decorate(queryset, filterset),
-        )
+        paginator = self.paginator_for(filterset)
         try:
             number = self.page_number(request.GET.get("page"), paginator)
         except BadPage:
@@ -316,6 +306,32 @@ class FacetedListView(View):
             },
         }
         return render(request, self.template_name, context)
+
+    def filterset_for(self, request):
+        return self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+
+    def paginator_for(self, filterset) -> ArchivePaginator:
+        return ArchivePaginator(
+            # The filtered list is built only if a page's keys are not cached; its order is known
+            # without it (FacetedFilterSet.ordered_queryset).
+            SimpleLazyObject(lambda: filterset.qs),
+            self.page_size or settings.ARCHIVE_PAGE_SIZE,
+            ordered_like=filterset.ordered_queryset(),
+            count=filterset.total_beside_facets(),
+            cached=filterset.cached_counts,
+            fetch_rows=self.rows_fetcher(filterset),
+            decorate=lambda queryset: self.decorate(queryset, filterset),
+        )
+
+    def warm(self, request) -> None:
+        """Compute and keep what the request's page is made of (counts, the page's keys), rendering nothing.
+
+        archive/warming.py runs it for the unfiltered lists in the background, so that no visitor
+        waits for their counts after a write or in a newly started process.
+        """
+        filterset = self.filterset_for(request)
+        if filterset.is_valid():
+            self.paginator_for(filterset).page(1)
 
     def feed_url(self, filterset) -> str:
         if not self.feed_url_name:

@@ -94,6 +94,7 @@ def test_the_production_entry_points_set_the_process_up_to_collect_between_reque
         "DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40,
         "DJANGO_ALLOWED_HOSTS": "archive.example.org",
         "DJANGO_DEBUG": "0",
+        "ARCHIVE_WARM_LISTS": "0",  # its background thread would log to the probe's output (tests/test_warming.py)
     }
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
