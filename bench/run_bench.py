@@ -59,16 +59,21 @@ def size_label(articles: int) -> str:
     return f"{articles // 1000}k" if articles % 1000 == 0 else str(articles)
 
 
-def app_env(database_url: str, *, debug: bool = False, page_cache: bool = False) -> dict:
+def app_env(database_url: str, *, debug: bool = False, page_cache: bool = False, warm: bool = False) -> dict:
     """The production settings (DEBUG off) that gunicorn runs with, against one database.
 
     The whole-page cache (archive/page_cache.py) is off unless asked for: with it, every timed request
     of a page after the first is the same kept page, and the figures would say what the cache costs,
     not what the page does. The run measures the app both ways (``app`` and ``app_cached``).
+
+    The background warming of the unfiltered lists (archive/warming.py) is off unless asked for: a
+    page's first request is timed as the cost of making it from scratch, and a warm racing it would
+    make that figure say neither. ``measure_warming`` times first visits with it on and off.
     """
     return {
         **os.environ,
         "ARCHIVE_PAGE_CACHE": "1" if page_cache else "0",
+        "ARCHIVE_WARM_LISTS": "1" if warm else "0",
         "DJANGO_SETTINGS_MODULE": "archive.settings",
         "DJANGO_DEBUG": "1" if debug else "0",
         # Not a secret: the benchmark's servers only ever answer on the loopback.
@@ -396,12 +401,12 @@ def measure_side_by_side(contestants: dict[str, tuple[Server, dict]], keys: list
     return figures
 
 
-def gunicorn(name: str, database_url: str, port: int, *, page_cache: bool = False) -> Server:
+def gunicorn(name: str, database_url: str, port: int, *, page_cache: bool = False, warm: bool = False) -> Server:
     return Server(
         name,
         [APP_BIN / "gunicorn", "archive.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
         port=port,
-        env=app_env(database_url, page_cache=page_cache),
+        env=app_env(database_url, page_cache=page_cache, warm=warm),
         cwd=ROOT,
         log=RESULTS / f"{name}.log",
         ready_path="/articles/synthetic-123/",
@@ -585,6 +590,98 @@ def time_fixture_load(database: Path, articles: int) -> dict:
     return {**summary, "files": len(files), "seconds": seconds, "loaded": loaded}
 
 
+# --- first visits, with the lists warmed in the background or not -----------------------------------
+
+# What archive/warming.py keeps warm (the home page's totals, its WARMED_LISTS), by the report's labels.
+WARMED_PATHS = {
+    "home": "/",
+    "articles": "/articles/",
+    "statements": "/statements/",
+    "people": "/people/",
+    "inspections": "/inspections/",
+    "authorities": "/authorities/",
+    "publishers": "/publishers/",
+}
+WORKERS = 2
+WARM_WAIT_SECONDS = 120.0
+# A write to the archive as an editor's save makes one: one row changed, the revision raised by the triggers.
+A_WRITE = "UPDATE articles_article SET headline = headline WHERE id = (SELECT MIN(id) FROM articles_article)"
+
+
+def warmed_revisions(log_text: str) -> list[int]:
+    """The revisions whose lists a server's processes logged as warmed, once per process and warm."""
+    revisions = []
+    for line in log_text.splitlines():
+        if '"lists warmed"' not in line:
+            continue
+        with contextlib.suppress(ValueError, KeyError):
+            revisions.append(int(json.loads(line)["revision"]))
+    return revisions
+
+
+def revision_of(database: Path) -> int:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        return connection.execute("SELECT number FROM archive_archiverevision WHERE id = 1").fetchone()[0]
+
+
+def first_visits(server: Server) -> dict[str, float]:
+    """One request to each warmed list, in turn: milliseconds each."""
+    figures = {}
+    for label, path in WARMED_PATHS.items():
+        response = loadgen.get(server.port, path)
+        if response.status != 200:
+            raise SystemExit(f"{server.name}: {path} answered {response.status}")
+        figures[label] = response.seconds * 1000
+    return figures
+
+
+def measure_warming(database: Path) -> dict:
+    """The first visit to each unfiltered list after the server starts and after a write, warming on and off.
+
+    The app as deployed (its page cache on, which a new revision empties of use), on a copy of the
+    archive, since the write changes it. With warming on, the visits wait until both workers have
+    logged the warm of the revision (the time that took is recorded); with it off, they wait as long
+    after the same event, so both are visited at the same moment after it.
+    """
+    copy = RESULTS / "warming.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(database, copy)
+    waited: dict[str, float] = {}
+    figures: dict = {"waited_s": waited}
+    try:
+        for warm in (True, False):
+            mode = "on" if warm else "off"
+            name = f"app-sqlite warming {mode}"
+            server = gunicorn(name, f"sqlite:///{copy}", free_port(), page_cache=True, warm=warm)
+            log(f"Starting {name}: first visits after the start and after a write")
+            started = time.monotonic()
+            server.start()
+            try:
+                for event in ("start", "write"):
+                    if event == "write":
+                        with sqlite3.connect(copy) as connection:
+                            connection.execute(A_WRITE)
+                        started = time.monotonic()
+                    revision = revision_of(copy)
+                    if warm:
+                        deadline = started + WARM_WAIT_SECONDS
+                        while warmed_revisions(server.log.read_text()).count(revision) < WORKERS:
+                            if time.monotonic() > deadline:
+                                raise SystemExit(f"{name}: revision {revision} not warmed in {WARM_WAIT_SECONDS:.0f} s")
+                            time.sleep(0.1)
+                        waited[event] = time.monotonic() - started
+                    else:
+                        time.sleep(max(0.0, started + waited[event] - time.monotonic()))
+                    figures[f"{event}_{mode}"] = first_visits(server)
+            finally:
+                server.stop()
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    return figures
+
+
 # --- the machine ------------------------------------------------------------------------------------
 
 
@@ -705,6 +802,7 @@ def main() -> None:
         log("Capturing each page's SQL on PostgreSQL")
         results["captured_pg"] = capture_sql(pages, app_env(postgres_url))
         results["app_pg"] = measure_app("app-postgres", postgres_url, pages, args)
+    results["warming"] = measure_warming(database)
     if not args.skip_load:
         results["load"] = time_fixture_load(database, args.articles)
     results["finished"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
