@@ -17,6 +17,10 @@ SITE_PATHS = {
     "article_feed": "articles:article_feed",
     "statement_feed": "people:statement_feed",
 }
+# The lists the header links to, by URL name: the sitemap gives them, and archive/warming.py keeps them warm.
+NAVIGATION_LISTS = tuple(
+    SITE_PATHS[name] for name in ("articles", "statements", "people", "inspections", "authorities", "publishers")
+)
 
 
 @lru_cache(maxsize=16)

@@ -4,6 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
+from archive.context_processors import NAVIGATION_LISTS
 from articles.models import Article, Inspection, LocalAuthority, Publisher
 from people.models import Person, Statement
 
@@ -54,15 +55,7 @@ class AuthoritySitemap(SlugSitemap):
 
 class ListSitemap(Sitemap):
     def items(self):
-        return [
-            "home",
-            "articles:article_list",
-            "people:statement_list",
-            "people:person_list",
-            "articles:inspection_list",
-            "articles:authority_list",
-            "articles:publisher_list",
-        ]
+        return ["home", *NAVIGATION_LISTS]
 
     def location(self, name):
         return reverse(name)

@@ -32,17 +32,12 @@ from django.db import connections
 from django.http import HttpRequest
 from django.urls import resolve, reverse
 
+from archive.context_processors import NAVIGATION_LISTS
+
 logger = logging.getLogger(__name__)
 
-# The lists a visitor reaches from every page's navigation, by URL name.
-WARMED_LISTS = (
-    "articles:article_list",
-    "people:statement_list",
-    "people:person_list",
-    "articles:inspection_list",
-    "articles:authority_list",
-    "articles:publisher_list",
-)
+# The lists a visitor reaches from every page's header, by URL name.
+WARMED_LISTS = NAVIGATION_LISTS
 # How long a claim to warm a revision stands (a shared cache): longer than any warm takes.
 CLAIM_SECONDS = 300
 # The longest wait between tries while warming fails (the database away).
