@@ -116,10 +116,12 @@ class FacetResult:
     label: str
     options: list[FacetOption] = field(default_factory=list)
     truncated: bool = False  # more values exist than are shown
-    find_url: str = ""  # where every value can be searched, when not all are shown
-    # Per request, not cached: the options the page lists, and the query of the link that lists them all.
+    find_url_name: str = ""  # the list where every value can be searched, when not all are shown
+    # Per request, not cached: the options the page lists, the query of the link that lists them all,
+    # and the address of the list that finds any value (it depends on the request's script prefix).
     listed: list[FacetOption] = field(default_factory=list)
     more_query: str = ""
+    find_url: str = ""
 
     @property
     def selected(self):
@@ -573,6 +575,8 @@ class FacetedFilterSet(django_filters.FilterSet):
             toggle = self.toggler(facet.name)
             for option in facet.listed:
                 option.query = toggle(option.value)
+            if facet.truncated and facet.find_url_name:
+                facet.find_url = reverse(facet.find_url_name)
         return results
 
     def _count_facets(self) -> list[FacetResult]:
@@ -581,9 +585,14 @@ class FacetedFilterSet(django_filters.FilterSet):
         for name, facet in self.facet_filters.items():
             selected = self.form.cleaned_data.get(name) or []
             options, truncated = facet.count(self.queryset_without(name), selected, self.queryset, limit)
-            find_url = reverse(facet.find_url_name) if facet.find_url_name else ""
             results.append(
-                FacetResult(name=name, label=facet.label, options=options, truncated=truncated, find_url=find_url)
+                FacetResult(
+                    name=name,
+                    label=facet.label,
+                    options=options,
+                    truncated=truncated,
+                    find_url_name=facet.find_url_name,
+                )
             )
         return results
 

@@ -1,6 +1,7 @@
 """record_path builds the same addresses reverse() does."""
 
 import pytest
+from django.test import Client
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
 from archive.paths import record_path, same_prefix
@@ -52,3 +53,18 @@ def test_a_batch_reads_the_prefix_once_and_forgets_it_after(prefix):
         assert record_path("people:person_detail", "x") == "/elsewhere/people/x/"
     finally:
         set_script_prefix("/")
+
+
+@pytest.mark.django_db
+def test_facet_counts_kept_under_one_prefix_link_under_the_next_visitors(settings):
+    """A list's counts are kept per filter state, whatever the prefix: the links they lead to are not."""
+    settings.ARCHIVE_PAGE_CACHE = False
+    settings.ARCHIVE_FACET_LIMIT = 1  # every facet cut short: each links to the list that finds any value
+    Client().get("/articles/")  # counted and kept under "/"
+    set_script_prefix("/archive/")  # as the WSGI handler sets it for a request under SCRIPT_NAME=/archive
+    try:
+        page = Client().get("/articles/").content.decode()
+    finally:
+        set_script_prefix("/")
+    assert 'href="/archive/people/">Find any other' in page
+    assert 'href="/people/"' not in page
