@@ -42,7 +42,7 @@ WORKERS ?= 2
 serve: setup
 	DJANGO_DEBUG=0 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	DJANGO_DEBUG=0 $(BIN)/gunicorn archive.wsgi:application --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
+	DJANGO_DEBUG=0 $(BIN)/gunicorn --config python:archive.gunicorn_conf archive.wsgi:application --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
 		--graceful-timeout 10 --timeout 30 --max-requests 5000 --max-requests-jitter 500
 
 # A consistent copy of the database while it serves (SQLite online backup, or pg_dump), into backups/.

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from archive.environment import env_flag
 from archive.garbage import collect_between_requests
-from archive.warming import start_warming
+from archive.warming import warm_when_serving
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
 # The production entry point: it never serves with DEBUG on (tracebacks and settings to anyone).
@@ -14,4 +14,4 @@ if env_flag("DJANGO_DEBUG"):
 
 application = get_asgi_application()
 collect_between_requests()
-start_warming()
+warm_when_serving()

@@ -240,7 +240,12 @@ ARCHIVE_PAGE_CACHE = env_flag("ARCHIVE_PAGE_CACHE", default=True)
 # A serving process counts the unfiltered lists in the background when it starts and after every
 # write, so that no visitor waits for them (archive/warming.py); it reads the revision this often.
 ARCHIVE_WARM_LISTS = env_flag("ARCHIVE_WARM_LISTS", default=True)
-ARCHIVE_WARM_POLL_SECONDS = float(os.environ.get("ARCHIVE_WARM_POLL_SECONDS", "2"))
+try:
+    ARCHIVE_WARM_POLL_SECONDS = float(os.environ.get("ARCHIVE_WARM_POLL_SECONDS", "2"))
+except ValueError:
+    ARCHIVE_WARM_POLL_SECONDS = float("nan")
+if not 0 < ARCHIVE_WARM_POLL_SECONDS < float("inf"):
+    raise ImproperlyConfigured("ARCHIVE_WARM_POLL_SECONDS must be a number of seconds above 0.")
 
 # One JSON line per request on standard output (archive.observability), for the log collector.
 LOGGING = {

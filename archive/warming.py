@@ -6,16 +6,23 @@ started process (gunicorn replaces a worker every few thousand requests, and eac
 cache unless the cache is Redis), waits while they are counted: over 100,000 articles and a million
 statements, about a second for the statements list and most of one for the articles.
 
-A serving process (archive/wsgi.py, archive/asgi.py) therefore runs one background thread, the
-warmer. Every ``ARCHIVE_WARM_POLL_SECONDS`` it reads the revision (one single-row query); when it
-starts, and whenever the revision has moved and then held for one poll (an editor saving several
-records in a row is warmed once, not once per save), it computes each unfiltered list's counts and
-first page exactly as a visitor's request would, under the same cache keys, rendering nothing.
-Nothing it keeps can be stale: its entries are keyed by the revision it read, like a request's.
+A serving process therefore runs one background thread, the warmer. A gunicorn worker starts it as
+soon as it is ready (archive/gunicorn_conf.py); under any server, a process starts it with the first
+request it serves (archive/wsgi.py and archive/asgi.py ask for that). Never at import: a server that
+imports the application and then forks its workers (gunicorn --preload) would fork while the thread
+held locks (the log stream's, the cache's, the import system's), and a worker could wait on one for ever.
+
+Every ``ARCHIVE_WARM_POLL_SECONDS`` the warmer reads the revision (one single-row query). When it
+starts, and whenever the revision has moved and then held for one poll (saves less than a poll apart
+are warmed once, not once each), it computes each unfiltered list's counts and the keys of its first
+page, and the home page's totals, exactly as a visitor's request would, under the same cache keys,
+rendering nothing. Nothing it keeps can be stale: its entries are keyed by the revision it read, like
+a request's. It warms the same revision again every ``REWARM_SECONDS``, which costs a few cache reads
+while its entries are there and puts back any the cache has dropped (expired, or culled for room).
 
 With a cache that processes share (Redis), the first process to see a revision claims it and the
-others leave it to that one. A visitor who comes before the warmer has finished is served as before:
-the page computes what it needs.
+others leave it to that one; without one, every process warms its own. A visitor who comes before
+the warm has finished is served as before: the page computes what it needs.
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
+from django.core.signals import request_started
+from django.db import close_old_connections, connections
 from django.http import HttpRequest
 from django.urls import resolve, reverse
 
@@ -38,8 +46,11 @@ logger = logging.getLogger(__name__)
 
 # The lists a visitor reaches from every page's header, by URL name.
 WARMED_LISTS = NAVIGATION_LISTS
-# How long a claim to warm a revision stands (a shared cache): longer than any warm takes.
-CLAIM_SECONDS = 300
+# How long a claim to warm a revision stands in a shared cache: longer than a warm takes. A process
+# that dies warming holds the others off this long, until their next warm of the same revision.
+CLAIM_SECONDS = 120
+# How often a revision already warmed is warmed again (its entries dropped by the cache come back).
+REWARM_SECONDS = 600
 # The longest wait between tries while warming fails (the database away).
 MAX_RETRY_SECONDS = 60
 
@@ -50,29 +61,36 @@ def current_revision() -> int:
     return ArchiveRevision.current()
 
 
-def visitor_request(path: str) -> HttpRequest:
-    """A visitor's request for ``path``, as a view reads it: no parameters, nobody signed in."""
+def visitor_request(path: str, revision: int | None = None) -> HttpRequest:
+    """A visitor's request for ``path``, as a view reads it: no parameters, nobody signed in.
+
+    Given a revision, the request reads the archive at it (``ArchiveRevision.of_request``) rather than
+    reading the number again, so that a warm keeps everything under the revision it was made for.
+    """
     from django.contrib.auth.models import AnonymousUser  # models: imported once the apps are loaded
 
     request = HttpRequest()
     request.method = "GET"
     request.path = request.path_info = path
     request.user = AnonymousUser()
+    if revision is not None:
+        request.archive_revision = revision
     return request
 
 
-def warm_lists(names=WARMED_LISTS) -> dict[str, float]:
+def warm_lists(names=WARMED_LISTS, revision: int | None = None) -> dict[str, float]:
     """The archive's totals (the home page's) and each list's unfiltered first page, computed and kept
-    at the current revision: seconds each took."""
+    at ``revision`` (by default the current one): seconds each took."""
     from archive.pages import archive_totals
 
     started = time.perf_counter()
-    archive_totals(visitor_request(reverse("home")))
+    archive_totals(visitor_request(reverse("home"), revision))
     took = {"home": time.perf_counter() - started}
     for name in names:
         path = reverse(name)
-        request = visitor_request(path)
-        view = resolve(path).func.view_class()
+        request = visitor_request(path, revision)
+        view_function = resolve(path).func
+        view = view_function.view_class(**view_function.view_initkwargs)
         view.setup(request)
         started = time.perf_counter()
         view.warm(request)
@@ -81,38 +99,46 @@ def warm_lists(names=WARMED_LISTS) -> dict[str, float]:
 
 
 class ListWarmer:
-    """Decides, poll by poll, when to warm: at the first poll, then once the revision has moved and settled."""
+    """Decides, poll by poll, when to warm: at the first poll, once the revision has moved and settled,
+    and again when a warm is REWARM_SECONDS old."""
 
     def __init__(
         self,
-        warm: Callable[[], dict[str, float]] = warm_lists,
+        warm: Callable[[int], dict[str, float]] = lambda revision: warm_lists(revision=revision),
         read_revision: Callable[[], int] = current_revision,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.warm = warm
         self.read_revision = read_revision
+        self.clock = clock
         self.warmed: int | None = None  # the revision last warmed (or left to another process)
+        self.warmed_at = 0.0  # when, by the clock
         self.seen: int | None = None  # the revision read at the last poll
+        self.failing = False  # the last poll failed
 
     def poll(self) -> bool:
         """One look at the revision, and a warm if it is due: whether this poll warmed."""
         revision = self.read_revision()
         settled = revision == self.seen
         self.seen = revision
-        if revision == self.warmed or (self.warmed is not None and not settled):
+        if revision == self.warmed:
+            if self.clock() - self.warmed_at < REWARM_SECONDS:
+                return False
+        elif self.warmed is not None and not settled:
             return False
         claim = f"archive:warming:{revision}"
         # cache.add is atomic in a shared cache: one process warms a revision for all. In a
         # per-process cache every process claims it, and warms its own.
         if not cache.add(claim, os.getpid(), timeout=CLAIM_SECONDS):
-            self.warmed = revision
+            self.warmed, self.warmed_at = revision, self.clock()
             return False
         started = time.perf_counter()
         try:
-            took = self.warm()
+            took = self.warm(revision)
         except BaseException:
-            cache.delete(claim)  # tried again at a later poll, by this process or another
+            cache.delete(claim)  # tried again at a later poll, by this process or one yet to see the revision
             raise
-        self.warmed = revision
+        self.warmed, self.warmed_at = revision, self.clock()
         logger.info(
             "warmed",
             extra={
@@ -127,37 +153,52 @@ class ListWarmer:
         return True
 
     def poll_safely(self) -> bool:
-        """``poll()``, with a failure logged rather than raised: False if it failed."""
+        """``poll()``, with a failure logged rather than raised: False if it failed.
+
+        The first failure in a row is logged with its traceback, the next ones in a line each, and
+        the recovery once: a database away for an hour is not a traceback a minute.
+        """
         try:
             self.poll()
-        except Exception:
-            # A database that is away (a restore, a restart): tried again, less and less often.
-            logger.exception("Warming the lists failed")
-            connections.close_all()  # this thread's connections only: Django's are per thread
+        except Exception as error:
+            if self.failing:
+                logger.warning("Warming the lists still fails: %s: %s", type(error).__name__, error)
+            else:
+                logger.exception("Warming the lists failed; trying again, less and less often")
+            self.failing = True
             return False
+        if self.failing:
+            logger.warning("Warming the lists works again")
+            self.failing = False
         return True
 
     def run_forever(self, poll_seconds: float) -> None:
         delay = poll_seconds
         while True:
-            delay = poll_seconds if self.poll_safely() else min(delay * 2, MAX_RETRY_SECONDS)
+            # As around a request: a connection older than CONN_MAX_AGE is replaced, and one the
+            # database has dropped (a restart) is found out before it is used.
+            close_old_connections()
+            if self.poll_safely():
+                delay = poll_seconds
+            else:
+                connections.close_all()  # this thread's connections only: Django's are per thread
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
             time.sleep(delay)
 
 
-_started_in: int | None = None  # the process the warmer thread runs in
+_started_in: int | None = None  # the process the warmer thread was started in
+_starting = threading.Lock()
 
 
-def start_warming() -> None:
-    """Start this process's warmer thread, if the settings want one and it has none yet.
-
-    Called by the serving entry points. A server that imports the application before forking its
-    workers (gunicorn --preload) gets one thread in each worker too: threads do not survive a fork,
-    so each child starts its own.
-    """
+def start_warming(**kwargs) -> None:
+    """Start this process's warmer thread, if the settings want one and it has none yet."""
     global _started_in
-    if not settings.ARCHIVE_WARM_LISTS or _started_in == os.getpid():
+    if _started_in == os.getpid() or not settings.ARCHIVE_WARM_LISTS:
         return
-    _started_in = os.getpid()
+    with _starting:
+        if _started_in == os.getpid():
+            return
+        _started_in = os.getpid()
     thread = threading.Thread(
         target=ListWarmer().run_forever,
         args=(settings.ARCHIVE_WARM_POLL_SECONDS,),
@@ -167,4 +208,7 @@ def start_warming() -> None:
     thread.start()
 
 
-os.register_at_fork(after_in_child=lambda: _started_in is not None and start_warming())
+def warm_when_serving() -> None:
+    """Start the warmer with the first request this process serves (a process forked after this
+    call, a gunicorn worker, starts its own with its own first request)."""
+    request_started.connect(start_warming, dispatch_uid="archive.warming.start_warming")

@@ -272,6 +272,8 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [
                 str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "--config",
+                "python:archive.gunicorn_conf",
                 "archive.wsgi:application",
                 "--workers",
                 "2",

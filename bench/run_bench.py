@@ -404,7 +404,12 @@ def measure_side_by_side(contestants: dict[str, tuple[Server, dict]], keys: list
 def gunicorn(name: str, database_url: str, port: int, *, page_cache: bool = False, warm: bool = False) -> Server:
     return Server(
         name,
-        [APP_BIN / "gunicorn", "archive.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+        [
+            APP_BIN / "gunicorn",
+            *("--config", "python:archive.gunicorn_conf"),  # as `make serve` runs it
+            "archive.wsgi:application",
+            *("--workers", "2", "--bind", f"127.0.0.1:{port}"),
+        ],
         port=port,
         env=app_env(database_url, page_cache=page_cache, warm=warm),
         cwd=ROOT,

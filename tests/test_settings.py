@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 
@@ -36,6 +37,13 @@ REAL = {"DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40, "DJANGO_ALLOWED_HOSTS"
 
 def test_starts_with_a_real_secret_and_allowed_hosts():
     assert start(REAL).returncode == 0
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf"])
+def test_refuses_a_warming_poll_that_is_not_a_positive_number_of_seconds(value):
+    result = start(REAL | {"ARCHIVE_WARM_POLL_SECONDS": value})
+    assert result.returncode != 0
+    assert "ARCHIVE_WARM_POLL_SECONDS" in result.stderr
 
 
 def test_refuses_to_start_without_allowed_hosts_when_debug_is_off():

@@ -1,8 +1,11 @@
 """The unfiltered lists are counted in the background (archive/warming.py), never served stale."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -12,7 +15,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from archive.warming import WARMED_LISTS, ListWarmer, warm_lists
+from archive.models import ArchiveRevision
+from archive.warming import REWARM_SECONDS, WARMED_LISTS, ListWarmer, warm_lists
 from tests.factories import ArticleFactory, PersonFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,33 +54,39 @@ def test_warming_after_a_write_counts_the_write():
     speaker = PersonFactory()
     StatementFactory(article=article, speaker=speaker, words="A statement made after the warm.")
     warm_lists()
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as warmed_visit:
         after = Client().get("/statements/?format=json").json()
     assert after["count"] == before["count"] + 1
     assert {option["value"]: option["count"] for option in after["facets"]["speaker"]}[speaker.slug] == 1
-    assert len(queries) == queries_of("/statements/")  # served from what the second warm kept
+    with CaptureQueriesContext(connection) as repeat_visit:
+        Client().get("/statements/?format=json")
+    assert len(warmed_visit) == len(repeat_visit)  # served from what the second warm kept
+
+
+def test_a_warm_kept_for_one_revision_is_not_read_at_another():
+    revision = ArchiveRevision.current()
+    warm_lists(["articles:article_list"], revision=revision)
+    ArticleFactory()  # the revision moves on: what was warmed is no visitor's any more
+    assert ArchiveRevision.current() != revision
+    path = reverse("articles:article_list")
+    first_visit = queries_of(path)
+    assert queries_of(path) < first_visit
 
 
 class Revisions:
-    """The archive revision a warmer reads at each poll, and the warms it made."""
+    """The archive revision a warmer reads at each poll, the warms it made, and a clock it reads."""
 
     def __init__(self, *numbers):
         self.numbers = list(numbers)
         self.warmed_at = []
+        self.now = 0.0
 
-    def read(self) -> int:
-        return self.numbers.pop(0)
-
-    def warm(self) -> dict:
-        self.warmed_at.append(self.current)
+    def warm(self, revision) -> dict:
+        self.warmed_at.append(revision)
         return {"articles:article_list": 0.01}
 
     def warmer(self) -> ListWarmer:
-        def read():
-            self.current = self.read()
-            return self.current
-
-        return ListWarmer(warm=self.warm, read_revision=read)
+        return ListWarmer(warm=self.warm, read_revision=lambda: self.numbers.pop(0), clock=lambda: self.now)
 
 
 def test_the_warmer_warms_at_start_then_once_a_new_revision_has_held_for_a_poll():
@@ -88,6 +98,19 @@ def test_the_warmer_warms_at_start_then_once_a_new_revision_has_held_for_a_poll(
     assert revisions.warmed_at == [5, 7, 8]
 
 
+def test_the_same_revision_is_warmed_again_when_its_warm_is_old():
+    # What the cache dropped since (expired, culled for room) is put back.
+    revisions = Revisions(5, 5, 5)
+    warmer = revisions.warmer()
+    assert warmer.poll() is True
+    revisions.now = REWARM_SECONDS - 1
+    assert warmer.poll() is False
+    cache.delete("archive:warming:5")  # the first warm's claim has run out
+    revisions.now = REWARM_SECONDS + 1
+    assert warmer.poll() is True
+    assert revisions.warmed_at == [5, 5]
+
+
 def test_a_revision_claimed_by_another_process_is_left_to_it():
     # Two warmers sharing one cache, as two workers share Redis: only the first warms revision 3.
     first, second = Revisions(3, 3), Revisions(3, 3)
@@ -96,37 +119,46 @@ def test_a_revision_claimed_by_another_process_is_left_to_it():
     assert (first.warmed_at, second.warmed_at) == ([3], [])
 
 
-def test_a_failed_warm_is_logged_and_tried_again(caplog):
+def test_a_failed_warm_is_retried_and_logged_once_with_its_traceback(caplog):
     attempts = []
 
-    def warm():
-        attempts.append(1)
-        if len(attempts) == 1:
+    def warm(revision):
+        attempts.append(revision)
+        if len(attempts) <= 2:
             raise ConnectionError("the database is away")
         return {}
 
     warmer = ListWarmer(warm=warm, read_revision=lambda: 4)
     assert warmer.poll_safely() is False
-    assert "Warming the lists failed" in caplog.text
-    assert warmer.poll_safely() is True  # the failed warm's claim was given up
-    assert len(attempts) == 2 and warmer.warmed == 4
+    assert warmer.poll_safely() is False
+    assert warmer.poll_safely() is True  # the failed warms gave up their claims
+    assert attempts == [4, 4, 4] and warmer.warmed == 4
+    records = [(record.levelname, record.getMessage(), bool(record.exc_info)) for record in caplog.records]
+    assert records == [
+        ("ERROR", "Warming the lists failed; trying again, less and less often", True),
+        ("WARNING", "Warming the lists still fails: ConnectionError: the database is away", False),
+        ("INFO", "warmed", False),
+        ("WARNING", "Warming the lists works again", False),
+    ]
 
 
 PROBE = """
 import os, threading, archive.wsgi
+from django.core.signals import request_started
 def running():
     return any(thread.name == "archive-list-warmer" for thread in threading.enumerate())
-print("warmer:", running(), flush=True)
-child = os.fork()
+print("warmer at import:", running(), flush=True)
+child = os.fork()  # as gunicorn --preload forks its workers from the process that imported the app
 if child == 0:
-    print("warmer in a forked worker:", running(), flush=True)
+    request_started.send(sender=None)  # the worker's first request
+    print("warmer in a forked worker serving:", running(), flush=True)
     os._exit(0)
 os.waitpid(child, 0)
 """
 
 
 @pytest.mark.parametrize("warm", ["1", "0"])
-def test_a_serving_process_and_its_forked_workers_run_the_warmer_unless_it_is_turned_off(warm, tmp_path):
+def test_a_serving_process_starts_the_warmer_with_its_first_request_unless_turned_off(warm, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ARCHIVE_"))} | {
         "DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40,
         "DJANGO_ALLOWED_HOSTS": "archive.example.org",
@@ -135,8 +167,55 @@ def test_a_serving_process_and_its_forked_workers_run_the_warmer_unless_it_is_tu
         "ARCHIVE_WARM_LISTS": warm,
     }
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True
+        [sys.executable, "-c", PROBE],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("warmer")]
-    running = str(warm == "1")
-    assert lines == [f"warmer: {running}", f"warmer in a forked worker: {running}"], result.stderr[-2000:]
+    assert lines == [
+        "warmer at import: False",
+        f"warmer in a forked worker serving: {warm == '1'}",
+    ], result.stderr[-2000:]
+
+
+def test_each_gunicorn_worker_starts_warming_before_any_request(tmp_path):
+    """`make serve`'s gunicorn config starts the warmer in each worker once it is ready (post_worker_init).
+
+    The database here is an empty file, so each worker's first warm fails: its logged failure shows
+    that the worker's warmer ran, though no request came.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ARCHIVE_"))} | {
+        "DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_DEBUG": "0",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    with socket.socket() as probe:  # a free port on the loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                Path(sys.executable).parent / "gunicorn",
+                *("--config", "python:archive.gunicorn_conf", "archive.wsgi:application"),
+                *("--workers", "2", "--bind", f"127.0.0.1:{port}"),
+            ],
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while log.read_text().count("Warming the lists failed") < 2 and time.monotonic() < deadline:
+            assert server.poll() is None, log.read_text()[-2000:]
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert log.read_text().count("Warming the lists failed") == 2, log.read_text()[-2000:]
+    assert '"logger": "archive.requests"' not in log.read_text()  # no request was served
