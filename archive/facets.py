@@ -11,7 +11,6 @@ combined with others. Counts come from one grouped query per facet.
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import re
 import unicodedata
@@ -26,8 +25,9 @@ from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connections, models
 from django.db.models import Count, F
-from django.urls import get_script_prefix, reverse
 from django.utils.functional import cached_property
+
+from archive.paths import record_path
 
 MAX_VALUES_PER_FACET = 50
 MAX_VALUE_LENGTH = 200
@@ -41,12 +41,6 @@ URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
 PLACE_IN_LIST = frozenset({"page", "after", "before"})
 # The facets whose every counted value the page lists (its "Show more" links add one each).
 SHOW_MORE_PARAM = "more"
-
-
-@functools.lru_cache(maxsize=16)
-def list_path(viewname: str, prefix: str) -> str:
-    """``reverse(viewname)``, once per script prefix: a list page links to a list or two this way."""
-    return reverse(viewname)
 
 
 def reject_control_characters(text: str) -> None:
@@ -583,7 +577,7 @@ class FacetedFilterSet(django_filters.FilterSet):
             for option in facet.listed:
                 option.query = toggle(option.value)
             if facet.truncated and facet.find_url_name:
-                facet.find_url = list_path(facet.find_url_name, get_script_prefix())
+                facet.find_url = record_path(facet.find_url_name)  # reversed once per script prefix
         return results
 
     def _count_facets(self) -> list[FacetResult]:

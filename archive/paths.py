@@ -27,7 +27,7 @@ def _pieces(viewname: str, arity: int, prefix: str) -> tuple[str, ...]:
     """The reversed address split around its arguments: literal, argument, literal, …"""
     markers = [MARKER.format(index) for index in range(arity)]
     address = reverse(viewname, args=markers)
-    pieces = re.split("|".join(map(re.escape, markers)), address)
+    pieces = re.split("|".join(map(re.escape, markers)), address) if markers else [address]
     if len(pieces) != arity + 1:
         raise ValueError(f"{viewname}: each argument must appear once in its address")
     return tuple(pieces)
@@ -53,7 +53,7 @@ def same_prefix():
 
 
 def record_path(viewname: str, *args) -> str:
-    """``reverse(viewname, args=args)`` for a record's detail page."""
+    """``reverse(viewname, args=args)`` for a record's detail page, or a page that takes no arguments."""
     texts = [str(arg) for arg in args]
     for text in texts:
         if not _is_slug(text):

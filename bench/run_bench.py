@@ -48,6 +48,7 @@ RESULTS = BENCH / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
 WARMUP = 3
 CLIENTS = 4
+WORKERS = 2  # gunicorn's, for every app server
 LOAD_ARTICLES = 10_000
 
 
@@ -408,7 +409,7 @@ def gunicorn(name: str, database_url: str, port: int, *, page_cache: bool = Fals
             APP_BIN / "gunicorn",
             *("--config", "python:archive.gunicorn_conf"),  # as `make serve` runs it
             "archive.wsgi:application",
-            *("--workers", "2", "--bind", f"127.0.0.1:{port}"),
+            *("--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"),
         ],
         port=port,
         env=app_env(database_url, page_cache=page_cache, warm=warm),
@@ -563,6 +564,12 @@ def datasette_checks(port: int, pages, captured: dict) -> dict:
     return checks
 
 
+def remove_sqlite(path: Path) -> None:
+    """A SQLite database file and the files SQLite keeps beside it, if there."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 # --- loading fixtures -------------------------------------------------------------------------------
 
 
@@ -576,8 +583,7 @@ def time_fixture_load(database: Path, articles: int) -> dict:
     run([APP_PYTHON, BENCH / "django_tasks.py", "export", count, out], env=app_env(f"sqlite:///{database}"))
     summary = json.loads((out / "summary.json").read_text())
     target = RESULTS / f"load-{size_label(count)}.sqlite3"
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    remove_sqlite(target)
     env = app_env(f"sqlite:///{target}")
     # Untimed: a fresh migrated archive with the real fixtures (authorities, inspections) and the
     # publishers and people the articles refer to.
@@ -607,7 +613,6 @@ WARMED_PATHS = {
     "authorities": "/authorities/",
     "publishers": "/publishers/",
 }
-WORKERS = 2
 WARM_WAIT_SECONDS = 120.0
 # A write to the archive as an editor's save makes one: one row changed, the revision raised by the triggers.
 A_WRITE = "UPDATE articles_article SET headline = headline WHERE id = (SELECT MIN(id) FROM articles_article)"
@@ -649,8 +654,7 @@ def measure_warming(database: Path) -> dict:
     after the same event, so both are visited at the same moment after it.
     """
     copy = RESULTS / "warming.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    remove_sqlite(copy)
     shutil.copyfile(database, copy)
     waited: dict[str, float] = {}
     figures: dict = {"waited_s": waited}
@@ -682,8 +686,7 @@ def measure_warming(database: Path) -> dict:
             finally:
                 server.stop()
     finally:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+        remove_sqlite(copy)
     return figures
 
 

@@ -78,11 +78,11 @@ class Revisions:
 
     def __init__(self, *numbers):
         self.numbers = list(numbers)
-        self.warmed_at = []
+        self.warms = []
         self.now = 0.0
 
     def warm(self, revision) -> dict:
-        self.warmed_at.append(revision)
+        self.warms.append(revision)
         return {"articles:article_list": 0.01}
 
     def warmer(self) -> ListWarmer:
@@ -95,7 +95,7 @@ def test_the_warmer_warms_at_start_then_once_a_new_revision_has_held_for_a_poll(
     polls = [warmer.poll() for _ in range(8)]
     # 5 at once; 6 is still moving (7 comes next); 7 once it has held; 8 once it has held.
     assert polls == [True, False, False, False, True, False, False, True]
-    assert revisions.warmed_at == [5, 7, 8]
+    assert revisions.warms == [5, 7, 8]
 
 
 def test_the_same_revision_is_warmed_again_when_its_warm_is_old():
@@ -108,7 +108,7 @@ def test_the_same_revision_is_warmed_again_when_its_warm_is_old():
     cache.delete("archive:warming:5")  # the first warm's claim has run out
     revisions.now = REWARM_SECONDS + 1
     assert warmer.poll() is True
-    assert revisions.warmed_at == [5, 5]
+    assert revisions.warms == [5, 5]
 
 
 def test_a_revision_claimed_by_another_process_is_left_to_it():
@@ -116,7 +116,7 @@ def test_a_revision_claimed_by_another_process_is_left_to_it():
     first, second = Revisions(3, 3), Revisions(3, 3)
     assert first.warmer().poll() is True
     assert second.warmer().poll() is False
-    assert (first.warmed_at, second.warmed_at) == ([3], [])
+    assert (first.warms, second.warms) == ([3], [])
 
 
 def test_a_failed_warm_is_retried_and_logged_once_with_its_traceback(caplog):
@@ -142,6 +142,16 @@ def test_a_failed_warm_is_retried_and_logged_once_with_its_traceback(caplog):
     ]
 
 
+def production_env(tmp_path) -> dict:
+    """A serving process's environment: production settings, on an empty database file of its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ARCHIVE_"))} | {
+        "DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_DEBUG": "0",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+
+
 PROBE = """
 import os, threading, archive.wsgi
 from django.core.signals import request_started
@@ -159,13 +169,7 @@ os.waitpid(child, 0)
 
 @pytest.mark.parametrize("warm", ["1", "0"])
 def test_a_serving_process_starts_the_warmer_with_its_first_request_unless_turned_off(warm, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ARCHIVE_"))} | {
-        "DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40,
-        "DJANGO_ALLOWED_HOSTS": "archive.example.org",
-        "DJANGO_DEBUG": "0",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'archive.sqlite3'}",
-        "ARCHIVE_WARM_LISTS": warm,
-    }
+    env = production_env(tmp_path) | {"ARCHIVE_WARM_LISTS": warm}
     result = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=django_settings.BASE_DIR,
@@ -187,12 +191,7 @@ def test_each_gunicorn_worker_starts_warming_before_any_request(tmp_path):
     The database here is an empty file, so each worker's first warm fails: its logged failure shows
     that the worker's warmer ran, though no request came.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ARCHIVE_"))} | {
-        "DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_DEBUG": "0",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
-    }
+    env = production_env(tmp_path)
     with socket.socket() as probe:  # a free port on the loopback
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
