@@ -252,7 +252,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "archive.observability.JsonLineFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    # A StreamHandler writes to standard error unless told otherwise; the log is the process's standard output
+    # (the README's promise, and where a container platform collects it apart from tracebacks on stderr).
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
     "loggers": {
         "archive.requests": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "archive.warming": {"handlers": ["stdout"], "level": "INFO", "propagate": False},

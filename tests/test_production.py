@@ -136,6 +136,36 @@ def test_each_request_is_logged_as_one_structured_line(caplog):
     assert line["method"] == "GET" and line["duration_ms"] >= 0
 
 
+def test_the_request_log_is_written_to_standard_output_not_standard_error(tmp_path):
+    """As the README says and log collectors expect: JSON lines on stdout, stderr left to tracebacks."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    probe = (
+        # Whatever it answers on a database without tables, the request is logged.
+        "import django; django.setup(); from django.test import Client; Client().get('/healthz', {'probe': 'stdout'})"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ARCHIVE_"))} | {
+        "DJANGO_SETTINGS_MODULE": "archive.settings",
+        "DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [json.loads(text) for text in result.stdout.splitlines() if text.startswith("{")]
+    (line,) = [line for line in lines if line["logger"] == "archive.requests"]
+    assert line["path"] == "/healthz" and line["query"] == "probe=stdout"
+    assert "archive.requests" not in result.stderr
+
+
 def test_admin_login_is_throttled_after_five_failures():
     get_user_model().objects.create_superuser("target", "t@example.org", "the-right-password-123")
     client = Client()
