@@ -271,17 +271,16 @@ def authority_detail(request, slug):
             Prefetch("judgements", queryset=InspectionJudgement.objects.order_by("position"))
         )
     )
-    articles = (
-        Article.objects.published()
-        .filter(pk__in=Article.objects.filter(inspections__authority=authority).values("pk"))
-        .select_related("publisher")
-    )
+    # Matched by the inspections' ids, already loaded, rather than by a join to the authority: then each side of
+    # the statements' OR is a column of the statement itself, and SQLite answers it from two indexes (a union of
+    # index searches) instead of joining every one of a million statements to its inspection (60 ms, not 770, for
+    # the authority most written about).
+    inspection_ids = [inspection.pk for inspection in inspections]
+    covering = Article.inspections.through.objects.filter(inspection__in=inspection_ids).values("article_id")
+    articles = Article.objects.published().filter(pk__in=covering).select_related("publisher")
     statements = (
         Statement.objects.published()
-        .filter(
-            Q(responds_to__authority=authority)
-            | Q(article__in=Article.objects.filter(inspections__authority=authority).values("pk"))
-        )
+        .filter(Q(responds_to__in=inspection_ids) | Q(article__in=covering))
         .select_related("speaker", "article", "article__publisher")
         .order_by("article__published_on", "article__slug", "position")
     )

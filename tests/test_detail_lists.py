@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from archive import views as archive_views
 from articles.models import ArticleStatus
 from people.models import Statement
-from tests.factories import ArticleFactory, InspectionFactory, PersonFactory, StatementFactory
+from tests.factories import ArticleFactory, InspectionFactory, LocalAuthorityFactory, PersonFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +183,43 @@ def test_kept_keys_that_cannot_be_read_by_key_are_found_again(rf, quoted_inspect
     first_and_total(archive_views.RowsByKey(Statement.objects.all))  # keeps the keys
     rows, total = first_and_total(lambda keys: None)  # no prepared read for them: the list is asked again
     assert ([row.pk for row in rows], total) == ([s.pk for s in statements[:3]], 5)
+
+
+@pytest.mark.parametrize("limit", [3, 50])  # counted (longer than the list shows) and not
+def test_an_authority_page_lists_what_is_about_its_inspections_once_each(monkeypatch, limit):
+    """About an authority: the articles covering any of its inspections, and the statements in them or answering one
+    of its inspections from elsewhere; nothing about another authority, nothing withdrawn, nothing twice."""
+    monkeypatch.setattr(archive_views, "DETAIL_LIST_LIMIT", limit)
+    earlier = InspectionFactory(slug="earlier")
+    later = InspectionFactory(slug="later", authority=earlier.authority, started_on="2023-01-09", ended_on="2023-01-20")
+    elsewhere = InspectionFactory(slug="elsewhere")
+    both = ArticleFactory(published_on="2023-02")
+    both.inspections.add(earlier, later)  # covers two of its inspections: listed once
+    one = ArticleFactory(published_on="2020-05")
+    one.inspections.add(earlier)
+    other = ArticleFactory(published_on="2021-01")
+    other.inspections.add(elsewhere)
+    withdrawn = ArticleFactory(published_on="2022-01", status=ArticleStatus.WITHDRAWN, withdrawal_note="Wrong")
+    withdrawn.inspections.add(later)
+    about = [  # in the order listed: by their articles' dates, then position
+        StatementFactory(article=one, position=1),  # in an article covering it, answering nothing named
+        StatementFactory(article=one, position=2, responds_to=elsewhere),  # ... even answering another's
+        StatementFactory(article=other, position=1, responds_to=later),  # answering it from another's article
+        StatementFactory(article=both, position=1, responds_to=earlier),
+        StatementFactory(article=both, position=2, responds_to=later),
+    ]
+    StatementFactory(article=other, position=2)  # about the other authority only
+    StatementFactory(article=other, position=3, responds_to=elsewhere)
+    StatementFactory(article=withdrawn, position=1, responds_to=later)  # not public
+    response, _ = visit(Client(), f"/authorities/{earlier.authority.slug}/")
+    assert response.context["article_total"] == 2
+    assert [a.pk for a in response.context["articles"]] == [both.pk, one.pk]  # newest first
+    assert response.context["statement_total"] == len(about)
+    assert [s.pk for s in response.context["statements"]] == [s.pk for s in about][:limit]
+
+
+def test_an_authority_never_inspected_has_empty_lists():
+    StatementFactory(article=ArticleFactory(), position=1)  # something else in the archive
+    response, _ = visit(Client(), f"/authorities/{LocalAuthorityFactory().slug}/")
+    assert response.context["article_total"] == response.context["statement_total"] == 0
+    assert list(response.context["articles"]) == list(response.context["statements"]) == []
