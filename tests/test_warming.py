@@ -218,23 +218,3 @@ def test_each_gunicorn_worker_starts_warming_before_any_request(tmp_path):
         server.wait(30)
     assert log.read_text().count("Warming the lists failed") == 2, log.read_text()[-2000:]
     assert '"logger": "archive.requests"' not in log.read_text()  # no request was served
-
-
-def test_a_gunicorn_worker_collects_its_garbage_less_often_once_loaded(monkeypatch):
-    """Each page leaves objects in reference cycles; a worker lets a few pages' worth die before collecting."""
-    import gc
-
-    from archive import gunicorn_conf, warming
-
-    started = []
-    monkeypatch.setattr(warming, "start_warming", lambda: started.append(True))
-    threshold = gc.get_threshold()
-    try:
-        gunicorn_conf.post_worker_init(worker=None)
-        assert gc.get_threshold() == (gunicorn_conf.YOUNG_GENERATION_THRESHOLD, *threshold[1:])
-        assert threshold[0] < gunicorn_conf.YOUNG_GENERATION_THRESHOLD
-        assert gc.get_freeze_count() > 0  # what the worker loaded is never traversed again
-        assert started == [True]
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*threshold)
