@@ -246,7 +246,8 @@ def capture_sql(pages, env: dict) -> dict:
     RESULTS.mkdir(parents=True, exist_ok=True)
     pages_file, out_file = RESULTS / "pages.json", RESULTS / "captured.json"
     pages_file.write_text(json.dumps([{"key": page.key, "path": page.app} for page in pages]))
-    run([APP_PYTHON, BENCH / "django_tasks.py", "capture", pages_file, out_file], env=env, timeout=1800)
+    # quiet: its output is the request log of the pages it made; what it found is in the file.
+    run([APP_PYTHON, BENCH / "django_tasks.py", "capture", pages_file, out_file], env=env, timeout=1800, quiet=True)
     return json.loads(out_file.read_text())
 
 

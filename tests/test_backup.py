@@ -42,7 +42,7 @@ def manage(database_url, *args, **kwargs):
 
 
 def render(database_url) -> str:
-    return subprocess.run(
+    output = subprocess.run(
         [sys.executable, "-c", RENDER, *PAGES],
         cwd=settings.BASE_DIR,
         env=environment(database_url),
@@ -50,6 +50,8 @@ def render(database_url) -> str:
         text=True,
         check=True,
     ).stdout
+    # The pages' digests, without the request log that shares standard output (a JSON line a request).
+    return "\n".join(line for line in output.splitlines() if line.startswith("/"))
 
 
 def round_trip(original_url, restored_url, backup_path):
