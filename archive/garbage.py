@@ -13,20 +13,22 @@ longer walks them), and collects the young generations when Django closes each r
 WSGI server does once it has sent the body.
 
 For that to hold, a request must not reach the collector's own threshold, which counts allocations
-since the last collection: at Python's 700 the youngest generation was still collected inside 198 list
-pages in 200 (at 100k articles), and every tenth collection after a response left the old generation
-due, so the next of them, mid-request, walked it (4 ms). ``YOUNG_GENERATION_THRESHOLD`` leaves room
-for a page's allocations; a request that allocates far more than a page (an export) is still
-collected as it goes. Under gunicorn at 100k articles (2 workers, 400 requests a page, three runs at
-each threshold, alternating), four list pages' p95 fell from 6.7-10.1 ms to 5.5-9.5 (0.3-1.8 ms less),
-their p99 by 1.2-2.0 ms and their medians by 0.1-0.5 ms.
+less deallocations since the last collection: at Python's 700 the youngest generation was still
+collected inside 198 list pages in 200 (at 100k articles), and every tenth collection after a
+response left the old generation due, so the next of them, mid-request, walked it (4 ms).
+``YOUNG_GENERATION_THRESHOLD`` leaves room for a page's allocations; a request that allocates far
+more than a page (an export) is still collected as it goes. Under gunicorn at 100k articles (2
+workers, 400 requests a page, three runs at each threshold, alternating), four list pages' p95 fell
+from 6.7-10.1 ms to 5.5-9.5 (0.3-1.8 ms less), their p99 by 1.2-2.0 ms and their medians by 0.1-0.5
+ms.
 
 A request's own objects are still alive when its response closes, so a young collection moves them
 to the old generation, where they become garbage a moment later. The collector's thresholds would
-collect that generation only from inside a request that allocates more than a few hundred objects,
-which a page served from the page cache never does: its workers grew by 70 MB in a benchmark run.
-So every ``FULL_COLLECTION_EVERY`` young collections the old generation is collected too, also
-after a response (a few ms: what the process loaded at start-up is frozen, out of its sight).
+collect that generation only from inside a request that allocates some 50,000 objects more than it
+frees, which no page does (even at Python's 700, workers serving kept pages, which allocate little,
+grew by 70 MB in a benchmark run). So every ``FULL_COLLECTION_EVERY`` young collections the old
+generation is collected too, also after a response (a few ms: what the process loaded at start-up
+is frozen, out of its sight).
 """
 
 import gc

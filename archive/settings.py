@@ -252,8 +252,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "archive.observability.JsonLineFormatter"}},
-    # A StreamHandler writes to standard error unless told otherwise; the log is the process's standard output
-    # (the README's promise, and where a container platform collects it apart from tracebacks on stderr).
+    # A StreamHandler writes to standard error unless told otherwise. The log (requests, the warmer, Django's own
+    # errors with their tracebacks, as JSON lines) is the process's standard output, as the README says; standard
+    # error keeps what does not go through logging (the server's own log, Python's warnings, a crash).
     "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
     "loggers": {
         "archive.requests": {"handlers": ["stdout"], "level": "INFO", "propagate": False},

@@ -201,6 +201,8 @@ def test_an_authority_page_lists_what_is_about_its_inspections_once_each(monkeyp
     other.inspections.add(elsewhere)
     withdrawn = ArticleFactory(published_on="2022-01", status=ArticleStatus.WITHDRAWN, withdrawal_note="Wrong")
     withdrawn.inspections.add(later)
+    draft = ArticleFactory(published_on="2022-02", status=ArticleStatus.DRAFT)
+    draft.inspections.add(earlier)
     about = [  # in the order listed: by their articles' dates, then position
         StatementFactory(article=one, position=1),  # in an article covering it, answering nothing named
         StatementFactory(article=one, position=2, responds_to=elsewhere),  # ... even answering another's
@@ -211,6 +213,7 @@ def test_an_authority_page_lists_what_is_about_its_inspections_once_each(monkeyp
     StatementFactory(article=other, position=2)  # about the other authority only
     StatementFactory(article=other, position=3, responds_to=elsewhere)
     StatementFactory(article=withdrawn, position=1, responds_to=later)  # not public
+    StatementFactory(article=draft, position=1, responds_to=earlier)
     response, _ = visit(Client(), f"/authorities/{earlier.authority.slug}/")
     assert response.context["article_total"] == 2
     assert [a.pk for a in response.context["articles"]] == [both.pk, one.pk]  # newest first

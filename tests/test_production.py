@@ -137,7 +137,7 @@ def test_each_request_is_logged_as_one_structured_line(caplog):
 
 
 def test_the_request_log_is_written_to_standard_output_not_standard_error(tmp_path):
-    """As the README says and log collectors expect: JSON lines on stdout, stderr left to tracebacks."""
+    """As the README says: the JSON log on standard output, none of it on standard error."""
     import os
     import subprocess
     import sys
