@@ -47,10 +47,17 @@ class ArticleListView(FacetedListView):
             queryset = queryset.with_snippets(filterset.search_text)
         return self.with_card_details(queryset)
 
-    @staticmethod
-    def with_card_details(queryset):
+    # What a card and a row of the JSON show, and nothing else: the editors' notes, the source's address and the
+    # timestamps (two datetimes parsed per row) are a fifth of the cost of reading a page's rows by key.
+    CARD_FIELDS = (
+        *("headline", "headline_inferred", "slug", "published_on", "published_on_inferred", "year", "kind", "body"),
+        *("publisher__name", "publisher__slug"),
+    )
+
+    @classmethod
+    def with_card_details(cls, queryset):
         # Speakers and inspections come in the page's own query: no query more per relation.
-        return queryset.select_related("publisher").with_list_details()
+        return queryset.select_related("publisher").only(*cls.CARD_FIELDS).with_list_details()
 
     @classmethod
     def page_rows(cls):
