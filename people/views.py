@@ -42,9 +42,18 @@ class StatementListView(FacetedListView):
             queryset = queryset.with_snippets(filterset.search_text)
         return self.with_figure_details(queryset)
 
-    @staticmethod
-    def with_figure_details(queryset):
-        return queryset.select_related("speaker", "article", "article__publisher")
+    # What a statement's figure and its row of the JSON show. Not its article's body: 20 articles' whole text
+    # read, converted and dropped for their headlines, with their notes and timestamps.
+    FIGURE_FIELDS = (
+        *("article", "position", "speaker", "role_as_printed", "kind", "words"),
+        *("article__slug", "article__headline", "article__published_on", "article__year", "article__publisher"),
+        *("article__publisher__name", "article__publisher__slug"),
+        *("speaker__slug", "speaker__name", "speaker__honorific"),
+    )
+
+    @classmethod
+    def with_figure_details(cls, queryset):
+        return queryset.select_related("speaker", "article", "article__publisher").only(*cls.FIGURE_FIELDS)
 
     @classmethod
     def page_rows(cls):
