@@ -20,6 +20,7 @@ from articles.models import (
     previews_drafts,
 )
 from people.models import Person, Statement
+from people.views import StatementListView
 
 
 class ArticleListView(FacetedListView):
@@ -170,10 +171,19 @@ class InspectionListView(FacetedListView):
         }
 
 
-# The rows of a detail page's lists, read by key once their first keys are kept (archive/views.py):
-# with what the lists show of each (its publisher; a statement's speaker, article and publisher).
-ARTICLES_BY_KEY = RowsByKey(lambda: Article.objects.select_related("publisher"))
-STATEMENTS_BY_KEY = RowsByKey(lambda: Statement.objects.select_related("speaker", "article", "article__publisher"))
+# A detail page lists articles as links with their publisher and date, and statements as the statement list's
+# figures: only those columns are read, not fifty articles' whole bodies, notes and timestamps. The same rows are
+# read by key once a list's first keys are kept (archive/views.py: first_and_total).
+ARTICLE_LINK_FIELDS = ("headline", "slug", "published_on", "publisher", "publisher__name")
+
+
+def article_links(queryset):
+    return queryset.select_related("publisher").only(*ARTICLE_LINK_FIELDS)
+
+
+statement_figures = StatementListView.with_figure_details
+ARTICLES_BY_KEY = RowsByKey(lambda: article_links(Article.objects.all()))
+STATEMENTS_BY_KEY = RowsByKey(lambda: statement_figures(Statement.objects.all()))
 
 
 @require_safe
@@ -184,11 +194,10 @@ def inspection_detail(request, slug):
         ),
         slug=slug,
     )
-    articles = Article.objects.published().filter(inspections=inspection).select_related("publisher")
-    statements = (
+    articles = article_links(Article.objects.published().filter(inspections=inspection))
+    statements = statement_figures(
         Statement.objects.published()
         .filter(responds_to=inspection)
-        .select_related("speaker", "article", "article__publisher")
         .order_by("article__published_on", "article__slug", "position")
     )
     articles, article_total = first_and_total_of(
@@ -238,7 +247,7 @@ def publisher_detail(request, slug):
     articles, article_total = first_and_total_of(
         request,
         f"publisher:{publisher.pk}:articles",
-        Article.objects.published().filter(publisher=publisher),
+        article_links(Article.objects.published().filter(publisher=publisher)),
         ARTICLES_BY_KEY,
     )
     context = {
@@ -284,11 +293,10 @@ def authority_detail(request, slug):
     # the authority most written about).
     inspection_ids = [inspection.pk for inspection in inspections]
     covering = Article.inspections.through.objects.filter(inspection__in=inspection_ids).values("article_id")
-    articles = Article.objects.published().filter(pk__in=covering).select_related("publisher")
-    statements = (
+    articles = article_links(Article.objects.published().filter(pk__in=covering))
+    statements = statement_figures(
         Statement.objects.published()
         .filter(Q(responds_to__in=inspection_ids) | Q(article__in=covering))
-        .select_related("speaker", "article", "article__publisher")
         .order_by("article__published_on", "article__slug", "position")
     )
     articles, article_total = first_and_total_of(
