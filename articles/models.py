@@ -25,6 +25,11 @@ def _choice_constraint(field: str, choices, *, name: str, allow_blank: bool = Fa
     return models.CheckConstraint(condition=Q(**{f"{field}__in": values}), name=name)
 
 
+# What a link to an article shows wherever one is listed (its headline and address, its publisher and date): the
+# columns such a list reads (``.only()``, with the publisher joined), rather than the article's whole text.
+ARTICLE_LINK_FIELDS = ("headline", "slug", "published_on", "publisher", "publisher__name")
+
+
 def published_condition(prefix: str = "") -> Q:
     """The condition under which the public may see an article, seen from any model."""
     return Q(**{f"{prefix}status": ArticleStatus.PUBLISHED})

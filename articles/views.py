@@ -12,6 +12,7 @@ from archive.views import DETAIL_LIST_LIMIT, FacetedListView, RowsByKey, first_a
 from articles.charts import build_timeline
 from articles.filters import ArticleFilterSet, AuthorityFilterSet, InspectionFilterSet, PublisherFilterSet
 from articles.models import (
+    ARTICLE_LINK_FIELDS,
     Article,
     Inspection,
     InspectionJudgement,
@@ -171,12 +172,9 @@ class InspectionListView(FacetedListView):
         }
 
 
-# A detail page lists articles as links with their publisher and date, and statements as the statement list's
-# figures: only those columns are read, not fifty articles' whole bodies, notes and timestamps. The same rows are
-# read by key once a list's first keys are kept (archive/views.py: first_and_total).
-ARTICLE_LINK_FIELDS = ("headline", "slug", "published_on", "publisher", "publisher__name")
-
-
+# A detail page lists articles as links, and statements as the statement list's figures: only those columns are
+# read, not fifty articles' whole bodies, notes and timestamps. The same rows are read by key once a list's first
+# keys are kept (archive/views.py: first_and_total).
 def article_links(queryset):
     return queryset.select_related("publisher").only(*ARTICLE_LINK_FIELDS)
 

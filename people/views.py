@@ -11,7 +11,7 @@ from archive.detail_meta import citation_download, statement_meta
 from archive.prepared import PreparedQuery
 from archive.templatetags.archive_tags import highlight
 from archive.views import DETAIL_LIST_LIMIT, FacetedListView, RowsByKey, first_and_total, kept_for_revision
-from articles.models import Article
+from articles.models import ARTICLE_LINK_FIELDS, Article
 from people.filters import PersonFilterSet, StatementFilterSet
 from people.models import Person, Role, Statement
 from people.timeline import build_person_timeline
@@ -46,8 +46,8 @@ class StatementListView(FacetedListView):
     # read, converted and dropped for their headlines, with their notes and timestamps.
     FIGURE_FIELDS = (
         *("article", "position", "speaker", "role_as_printed", "kind", "words"),
-        *("article__slug", "article__headline", "article__published_on", "article__year", "article__publisher"),
-        *("article__publisher__name", "article__publisher__slug"),
+        *(f"article__{name}" for name in ARTICLE_LINK_FIELDS),
+        *("article__year", "article__publisher__slug"),  # the JSON row's
         *("speaker__slug", "speaker__name", "speaker__honorific"),
     )
 
@@ -162,8 +162,7 @@ PERSON_STATEMENT_LIMIT = 20
 # a sixth of the page's time (a test pins the page's query count, so a field missed here would show).
 STATEMENT_WITH_FINDING_FIELDS = [
     *(field.name for field in Statement._meta.concrete_fields),
-    *(f"article__{name}" for name in ("slug", "headline", "published_on", "publisher")),
-    "article__publisher__name",
+    *(f"article__{name}" for name in ARTICLE_LINK_FIELDS),
     *(
         f"responds_to__{name}"
         for name in ("slug", "kind", "started_on", "ended_on", "published_on", "overall_judgement", "authority")

@@ -25,10 +25,11 @@ RECEIVER = "archive.garbage.collect_young_garbage"
 
 @pytest.fixture
 def serving_process():
-    """This test process set up as archive/wsgi.py sets up a worker, thresholds included, and put back afterwards."""
+    """This test process set up as archive/wsgi.py sets up a worker, thresholds included, and put back afterwards:
+    the collector's thresholds before it."""
     thresholds = gc.get_threshold()
     collect_between_requests()
-    yield
+    yield thresholds
     request_finished.disconnect(dispatch_uid=RECEIVER)
     gc.unfreeze()
     gc.set_threshold(*thresholds)
@@ -77,16 +78,10 @@ class Cycle:
         self.me = self
 
 
-def test_only_the_young_generation_s_threshold_is_raised():
-    before = gc.get_threshold()
-    try:
-        collect_between_requests()
-        assert gc.get_threshold() == (YOUNG_GENERATION_THRESHOLD, *before[1:])
-        assert before[0] < YOUNG_GENERATION_THRESHOLD
-    finally:
-        request_finished.disconnect(dispatch_uid=RECEIVER)
-        gc.unfreeze()
-        gc.set_threshold(*before)
+def test_only_the_young_generation_s_threshold_is_raised(serving_process):
+    before = serving_process
+    assert gc.get_threshold() == (YOUNG_GENERATION_THRESHOLD, *before[1:])
+    assert before[0] < YOUNG_GENERATION_THRESHOLD
 
 
 def test_what_was_still_alive_at_a_collection_is_freed_by_a_later_one(serving_process):
