@@ -30,7 +30,7 @@ import operator
 import threading
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import closing, contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
@@ -100,6 +100,7 @@ class BulkLoader:
         self.pks: dict[tuple, int] = {}  # (model label, natural key) → pk, for rows known to exist
         self.absent: set[tuple] = set()  # (model label, natural key) looked up and not found
         self.created: dict[tuple, object] = {}  # (model label, natural key) → instance written in this load
+        self.new_pks: dict[str, set[int]] = defaultdict(set)  # model label → keys of the records written in this load
         self.models: dict[str, type] = {}
         self.fields_allowed: dict[type, set[str]] = {}
         self.layouts: dict[type, tuple] = {}
@@ -214,6 +215,12 @@ class BulkLoader:
         if not wanted:
             return
         names = self.natural_key_fields[label]
+        first = model._meta.get_field(names[0])
+        if first.is_relation:
+            # A statement of an article new in this load (a role of a new person…) is new too.
+            written = self.new_pks[first.related_model._meta.label_lower]
+            self.absent.update((label, key) for key in wanted if key[0] in written)
+            wanted = {key for key in wanted if key[0] not in written}
         attnames = [model._meta.get_field(name).attname for name in names]
         # Rows are fetched by the key's first part (a slug, or the parent row of a statement, a role
         # or a judgement) and matched on the whole key.
@@ -231,8 +238,8 @@ class BulkLoader:
             else:
                 self.absent.add((label, key))
 
-    def resolve_references(self, model, entries) -> None:
-        """Looks up, in batches, every row these entries refer to."""
+    def references(self, model, entries) -> dict:
+        """Every row these entries refer to, as natural keys by model (``look_up`` finds them)."""
         wanted = defaultdict(set)
         table = self.fields_by_name(model)
         relations = [(name, field, many) for name, (field, label, many) in table.items() if label is not None]
@@ -251,13 +258,13 @@ class BulkLoader:
                     if key is None:
                         raise NeedsCarefulLoad
                     keys.add(key)
-        for related, keys in wanted.items():
+        for related in wanted:
             # The models fixtures refer to are named by plain values (a slug, an ONS code), never by
             # a key that itself holds a reference.
             names = self.natural_key_fields.get(related._meta.label_lower, ())
             if not names or any(related._meta.get_field(name).is_relation for name in names):
                 raise NeedsCarefulLoad
-            self.look_up(related, keys)
+        return wanted
 
     # --- writing ----------------------------------------------------------------------------------
 
@@ -270,18 +277,27 @@ class BulkLoader:
         try:
             with background_writes():
                 grouped = self.read(paths)
-                for model in load_order(self.natural_key_fields):
-                    entries = grouped.get(model._meta.label_lower, [])
-                    if entries:
-                        self.load_model(model, entries, now)
+                order = [model for model in load_order(self.natural_key_fields) if grouped[model._meta.label_lower]]
+                wanted = {model: self.references(model, grouped[model._meta.label_lower]) for model in order}
+                # Every query that can be made before the first write is made now: once writes are
+                # under way (on SQLite, in the background), a query waits for them.
+                for references in wanted.values():
+                    for related, keys in references.items():
+                        if related not in order:
+                            self.look_up(related, keys)
+                know_highest_keys(order)
+                for model in order:
+                    for related, keys in wanted[model].items():
+                        self.look_up(related, keys)  # rows written in this load, or not looked up above
+                    self.load_model(model, grouped[model._meta.label_lower], now)
                 self.remove_statements_no_longer_listed()
         finally:
             if collecting:
                 gc.enable()
 
     def load_model(self, model, entries, now) -> None:
+        """Writes the new records of one model (their references already looked up), updates the rest."""
         label = model._meta.label_lower
-        self.resolve_references(model, entries)
         keys = [self.key_of(model, entry.fields) for entry in entries]
         if len(set(keys)) < len(keys):
             # A record twice in one load: the careful path reports it (in one file) or applies the
@@ -465,25 +481,28 @@ class BulkLoader:
         label = model._meta.label_lower
         instances = [entry.instance for entry, _ in new]
         try:
-            history = NewHistory(model, new, now)
-            insert_rows(model, instances, history)
-            links = {}
-            for name in {name for entry, _ in new for name in entry.links}:
-                through = model._meta.get_field(name).remote_field.through
-                source, target = _through_columns(model, name)
-                links[name] = [
-                    through(**{source: entry.instance.pk, target: pk})
-                    for entry, _ in new
-                    for pk in sorted(set(entry.links.get(name, [])))
-                ]
-                insert_rows(through, links[name])
-            history.record_links(model, links)
+            # The record's rows, history, links and history of links go in together, in the background.
+            with written_together():
+                history = NewHistory(model, new, now)
+                insert_rows(model, instances, history)
+                links = {}
+                for name in {name for entry, _ in new for name in entry.links}:
+                    through = model._meta.get_field(name).remote_field.through
+                    source, target = _through_columns(model, name)
+                    links[name] = [
+                        through(**{source: entry.instance.pk, target: pk})
+                        for entry, _ in new
+                        for pk in sorted(set(entry.links.get(name, [])))
+                    ]
+                    insert_rows(through, links[name])
+                history.record_links(model, links)
         except DatabaseError as error:  # a constraint: the careful path names the object and the rule
             raise NeedsCarefulLoad from error
         for entry, key in new:
             self.pks[(label, key)] = entry.instance.pk
             self.absent.discard((label, key))
             self.created[(label, key)] = entry.instance
+            self.new_pks[label].add(entry.instance.pk)
         self.loader.tally[(model._meta.label, "created")] += len(instances)
 
     def remove_statements_no_longer_listed(self) -> None:
@@ -620,32 +639,64 @@ PLAIN_TYPES = {
 }
 
 
+def know_highest_keys(models) -> None:
+    """Asks, before the load writes, each table these models' new records go in for its highest key
+    (``BackgroundWrites.highest_key``): their records, history, links and history of links."""
+    writes = _background.get()
+    if writes is None:
+        return
+    tables = []
+    for model in models:
+        history = history_of(model).model
+        tables += [model, history]
+        for field in model._meta.many_to_many:
+            tables.append(field.remote_field.through)
+            # Links whose history is not kept: a load that has them is handed to the careful path.
+            with suppress(NeedsCarefulLoad):
+                tables.append(_link_history_model(history, field.name))
+    for table in tables:
+        if connections[router.db_for_write(table)] is writes.connection:
+            writes.highest_key(table._meta.db_table, table._meta.pk.column)
+
+
 def allocate_ids(model, count: int) -> list[int]:
     """``count`` new primary keys for ``model``'s table, never one a deleted row has had.
 
     Called inside the load's transaction, which holds the write lock on SQLite (transactions there
     begin IMMEDIATE) and takes values from the sequence on PostgreSQL, so no other writer can take
-    the same keys.
+    the same keys. While SQLite's writes go on in the background, keys are counted on from the
+    highest the table had (``BackgroundWrites.highest_key``): asking the table would wait for them.
     """
     connection = connections[router.db_for_write(model)]
     table, column = model._meta.db_table, model._meta.pk.column
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            # AUTOINCREMENT tables remember their highest key in sqlite_sequence, even once deleted.
-            cursor.execute(
-                f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
-                f"coalesce((SELECT max({connection.ops.quote_name(column)}) FROM "
-                f"{connection.ops.quote_name(table)}), 0))",
-                [table],
-            )
-            (highest,) = cursor.fetchone()
-            return list(range(highest + 1, highest + 1 + count))
-        if connection.vendor == "postgresql":
+    writes = _background.get()
+    if connection.vendor == "sqlite":
+        if writes is not None and writes.connection is connection:
+            highest = writes.highest_key(table, column)
+            writes.keys_given[table] = highest + count
+        else:
+            highest = _highest_sqlite_key(connection, table, column)
+        return list(range(highest + 1, highest + 1 + count))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count]
             )
             return [pk for (pk,) in cursor.fetchall()]
     raise NeedsCarefulLoad  # another database: the careful path's ordinary saves
+
+
+def _highest_sqlite_key(connection, table: str, column: str) -> int:
+    """The highest key an AUTOINCREMENT table has given, remembered in sqlite_sequence even once deleted."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+            f"coalesce((SELECT max({quote(column)}) FROM {quote(table)}), 0))",
+            [table],
+        )
+        (highest,) = cursor.fetchone()
+    return highest
 
 
 def insert_rows(model, instances, history: NewHistory | None = None) -> None:
@@ -714,24 +765,54 @@ def write_rows(model, fields, rows, copy: StagedCopy | None = None) -> None:
     statements = [(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}", [])]
     if copy is not None:
         statements.append(copy.statement(staging))
+    job = StagedWrite(
+        create=f"CREATE TEMP TABLE {staging} AS SELECT {shape} FROM {table} WHERE 0",
+        stage=f"INSERT INTO {staging} ({staged}) VALUES ({placeholders})",
+        rows=rows,
+        statements=statements,
+        drop=f"DROP TABLE {staging}",
+    )
     writes = _background.get()
-    # Logged queries run here as usual, to be logged.
-    inline = writes is None or writes.connection is not connection or connection.queries_logged
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE {staging} AS SELECT {shape} FROM {table} WHERE 0")
+    if writes is None or writes.connection is not connection or connection.queries_logged:
+        # Logged queries run here as usual, to be logged.
+        with connection.cursor() as cursor:
+            job.run(cursor)
+    else:
+        writes.submit(job)
+
+
+@dataclass
+class StagedWrite:
+    """Rows put in a table through a temporary one (see ``write_rows``), and what is made from them.
+
+    Run on a Django cursor, or on one of the sqlite3 connection's own (``placeholder="?"``).
+    """
+
+    create: str  # the staging table
+    stage: str  # one row into it
+    rows: list
+    statements: list[tuple[str, list]]  # from the staging table into the real ones
+    drop: str
+
+    def run(self, cursor, placeholder: str = "%s") -> None:
+        self.put_in_staging(cursor, placeholder)
+        self.copy_from_staging(cursor, placeholder)
+
+    def put_in_staging(self, cursor, placeholder: str = "%s") -> None:
+        cursor.execute(self.create)
         try:
-            cursor.executemany(f"INSERT INTO {staging} ({staged}) VALUES ({placeholders})", rows)
-            if inline:
-                for sql, params in statements:
-                    cursor.execute(sql, params)
+            cursor.executemany(self.stage.replace("%s", placeholder), self.rows)
         except BaseException:
-            cursor.execute(f"DROP TABLE {staging}")
+            cursor.execute(self.drop)
             raise
-        if inline:
-            cursor.execute(f"DROP TABLE {staging}")
-            return
-    # Started once this thread's cursor is closed: from here until the wait, only the writer uses the connection.
-    writes.start(statements, cleanup=f"DROP TABLE {staging}")
+
+    def copy_from_staging(self, cursor, placeholder: str = "%s") -> None:
+        try:
+            for statement, params in self.statements:
+                # The SQL is ours, with no "%" but its placeholders.
+                cursor.execute(statement.replace("%s", placeholder), params)
+        finally:
+            cursor.execute(self.drop)
 
 
 class BackgroundWrites:
@@ -739,34 +820,69 @@ class BackgroundWrites:
 
     Once a chunk's rows are staged, the INSERT … SELECT that puts them in the table is the database's
     work alone (indexes, full-text index, triggers) and takes the GIL only to start: on a second core
-    it runs while the load builds the next chunk. It uses the load's own connection, so it is inside
-    the load's transaction. Nothing else touches that connection meanwhile: every query Django runs
-    on it first waits for the write to finish (``background_writes`` installs the wait as an execute
-    wrapper), and so does the end of the load, before its transaction commits or rolls back. A write
-    that fails is raised at that wait, as ``NeedsCarefulLoad``.
+    it runs while the load builds the next chunk. (Staging stays on the load's thread: binding rows
+    there takes the GIL at every row, and the two threads would take turns at it.) It uses the load's
+    own connection, so it is inside the load's transaction. Nothing else touches that connection
+    meanwhile: every query Django runs on it first waits for the write to finish (``background_writes``
+    installs the wait as an execute wrapper), and so does the end of the load, before its transaction
+    commits or rolls back. A write that fails is raised at that wait, as ``NeedsCarefulLoad``.
+
+    Whatever must use the connection while a write runs waits for it, so the load asks for nothing
+    it can know beforehand: new keys are counted on from each table's highest (``allocate_ids``),
+    asked of the table once and then kept. A statement other than a SELECT run through Django (an
+    update on the careful path, a removal) forgets them, and the next chunk asks again.
     """
 
     def __init__(self, connection):
         self.connection = connection
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
+        self.keys_given: dict[str, int] = {}
+        self.held: list[StagedWrite] | None = None
 
-    def start(self, statements: list[tuple[str, list]], cleanup: str) -> None:
+    def submit(self, job: StagedWrite) -> None:
         self.wait()
+        # The connection's own cursor, not Django's: staging is the load's business, not a query that
+        # waits or forgets the keys. Its errors are Django's, as a Django cursor's would be.
+        with self.connection.wrap_database_errors, closing(self.connection.connection.cursor()) as cursor:
+            job.put_in_staging(cursor, placeholder="?")
+        if self.held is None:
+            self.start([job])
+        else:
+            self.held.append(job)
+
+    @contextmanager
+    def together(self):
+        """Writes submitted in the block start together at its end, so that staging the later ones
+        (a record's links after the record) does not wait for the earlier ones' copies."""
+        self.held = []
+        try:
+            yield
+        except BaseException:
+            # Nothing started: the staged rows are dropped here.
+            with self.connection.wrap_database_errors, closing(self.connection.connection.cursor()) as cursor:
+                for job in self.held:
+                    cursor.execute(job.drop)
+            raise
+        else:
+            if self.held:
+                self.start(self.held)
+        finally:
+            self.held = None
+
+    def start(self, jobs: list[StagedWrite]) -> None:
         raw = self.connection.connection  # Django opens SQLite connections with check_same_thread=False
 
         def run():
-            try:
-                for sql, params in statements:
-                    # The SQL is ours, with no "%" but its placeholders: SQLite's are "?".
-                    raw.execute(sql.replace("%s", "?"), params)
-            except BaseException as error:  # noqa: BLE001 -- raised in the load's thread, at the wait
-                self.error = error
-            finally:
-                try:
-                    raw.execute(cleanup)
-                except BaseException as error:  # noqa: BLE001 -- as above
-                    self.error = self.error or error
+            with closing(raw.cursor()) as cursor:
+                for job in jobs:
+                    try:
+                        if self.error is None:
+                            job.copy_from_staging(cursor, placeholder="?")
+                        else:
+                            cursor.execute(job.drop)
+                    except BaseException as error:  # noqa: BLE001 -- raised in the load's thread, at the wait
+                        self.error = self.error or error
 
         self.thread = threading.Thread(target=run, name="bulk-load-write")
         self.thread.start()
@@ -779,12 +895,30 @@ class BackgroundWrites:
             error, self.error = self.error, None
             raise NeedsCarefulLoad from error
 
+    def highest_key(self, table: str, column: str) -> int:
+        if table not in self.keys_given:
+            self.keys_given[table] = _highest_sqlite_key(self.connection, table, column)
+        return self.keys_given[table]
+
     def __call__(self, execute, sql, params, many, context):
         self.wait()
+        if sql.lstrip()[:6].upper() != "SELECT":
+            self.keys_given.clear()
         return execute(sql, params, many, context)
 
 
 _background: ContextVar[BackgroundWrites | None] = ContextVar("bulk_load_background", default=None)
+
+
+@contextmanager
+def written_together():
+    """The block's background writes start together at its end (``BackgroundWrites.together``)."""
+    writes = _background.get()
+    if writes is None:
+        yield
+    else:
+        with writes.together():
+            yield
 
 
 @contextmanager
