@@ -1,3 +1,6 @@
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -120,6 +123,97 @@ def test_pagination_links_keep_filters(client):
     second = client.get("/articles/", {"publisher": "localgov", "page": 2})
     assert second.status_code == 200 and len(second.context["results"]) == 27 - 20
     assert client.get("/articles/", {"publisher": "localgov", "page": "last"}).context["page_obj"].number == 2
+
+
+class ControlsReader(HTMLParser):
+    """What a visitor can do above a list's results: the search box, the hidden inputs a new search
+    carries, the links that remove a choice, the count, the sort links, and the take-away links."""
+
+    def __init__(self):
+        super().__init__()
+        self.search_value, self.hidden, self.removals, self.sorts, self.take_away = None, [], [], [], []
+        self.count_text, self.clear_all, self.stack, self.link = "", None, [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("type") == "search":
+            self.search_value = attrs.get("value")
+        elif tag == "input" and attrs.get("type") == "hidden":
+            self.hidden.append((attrs["name"], attrs["value"]))
+        elif tag == "a":
+            self.link = [attrs, ""]
+            if attrs.get("class") == "clear":
+                self.clear_all = attrs["href"]
+        if tag in {"div", "nav", "ul", "p"}:
+            self.stack.append(attrs.get("class", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self.link:
+            attrs, text = self.link
+            where = self.stack
+            if "active-filters" in where and attrs.get("class") != "clear":
+                self.removals.append((" ".join(text.split()), attrs["href"]))
+            elif "sort" in where:
+                self.sorts.append((text, attrs["href"], attrs.get("aria-current")))
+            elif "take-away" in where:
+                self.take_away.append((text, attrs["href"]))
+            self.link = None
+        if tag in {"div", "nav", "ul", "p"} and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self.link:
+            self.link[1] += data
+        if self.stack and self.stack[-1] == "result-count":
+            self.count_text += data
+
+
+def query_of(href: str) -> dict:
+    return parse_qs(urlsplit(href).query)
+
+
+def test_the_list_controls_show_what_was_chosen_and_undo_each_choice(client):
+    publisher = Publisher.objects.get(slug="localgov")
+    for n in range(25):
+        ArticleFactory(publisher=publisher, slug=f"controlled-{n}", headline=f"Care & <review> {n}", body="care")
+    asked = {"q": "care", "publisher": "localgov", "sort": "headline", "page": "2"}
+    response = client.get("/articles/", asked)
+    assert response.status_code == 200
+    paginator = response.context["page_obj"].paginator
+    assert paginator.count > 20
+    reader = ControlsReader()
+    reader.feed(response.content.decode())
+    assert reader.search_value == "care"
+    # A new search keeps the filters and the order, not the old search or the place in its results.
+    assert sorted(reader.hidden) == [("publisher", "localgov"), ("sort", "headline")]
+    removals = dict(reader.removals)
+    assert query_of(removals["Search: “care” ×(remove)"]) == {"publisher": ["localgov"], "sort": ["headline"]}
+    (publisher_label,) = [label for label in removals if label.startswith("Publisher:")]
+    assert query_of(removals[publisher_label]) == {"q": ["care"], "sort": ["headline"]}
+    assert reader.clear_all == "/articles/"
+    assert " ".join(reader.count_text.split()) == f"{paginator.count} results, page 2 of {paginator.num_pages}"
+    # Each order keeps the search and the filters and starts again at page 1; the one asked for is marked.
+    assert reader.sorts and all(
+        query_of(href) == {"q": ["care"], "publisher": ["localgov"], "sort": [query_of(href)["sort"][0]]}
+        for _, href, _ in reader.sorts
+    )
+    assert [query_of(href)["sort"] for _, href, current in reader.sorts if current == "true"] == [["headline"]]
+    take_away = dict(reader.take_away)
+    assert {"Download CSV", "Download JSON", "Atom feed", "JSON API"} <= set(take_away)
+    assert query_of(take_away["JSON API"]) == {**{key: [value] for key, value in asked.items()}, "format": ["json"]}
+    assert query_of(take_away["Download CSV"])["download"] == ["csv"]
+
+
+def test_a_list_of_one_says_so_and_offers_no_choice_to_undo(client):
+    response = client.get("/publishers/", {"q": "BBC"})
+    reader = ControlsReader()
+    reader.feed(response.content.decode())
+    assert response.context["page_obj"].paginator.count == 1
+    assert " ".join(reader.count_text.split()) == "1 result"
+    assert [label for label, _ in reader.removals] == ["Search: “BBC” ×(remove)"]
+    unfiltered = ControlsReader()
+    unfiltered.feed(client.get("/publishers/").content.decode())
+    assert unfiltered.removals == [] and unfiltered.clear_all is None and unfiltered.search_value == ""
 
 
 # The queries a list makes do not grow with the data: count + page + prefetches + one per facet.
