@@ -279,8 +279,10 @@ class BulkLoader:
                 grouped = self.read(paths)
                 order = [model for model in load_order(self.natural_key_fields) if grouped[model._meta.label_lower]]
                 wanted = {model: self.references(model, grouped[model._meta.label_lower]) for model in order}
-                # Every query that can be made before the first write is made now: once writes are
-                # under way (on SQLite, in the background), a query waits for them.
+                # The rows this load refers to but does not write are looked up now, before the first
+                # write: once writes are under way (on SQLite, in the background), a query waits for
+                # them. A model's own keys, and references to a model this load also writes, are
+                # looked up in its turn (none needed for the children of records new in this load).
                 for references in wanted.values():
                     for related, keys in references.items():
                         if related not in order:
@@ -481,7 +483,8 @@ class BulkLoader:
         label = model._meta.label_lower
         instances = [entry.instance for entry, _ in new]
         try:
-            # The record's rows, history, links and history of links go in together, in the background.
+            # The record's rows, history, links and history of links are staged, then (on SQLite) copied
+            # into their tables together, in the background.
             with written_together():
                 history = NewHistory(model, new, now)
                 insert_rows(model, instances, history)
@@ -805,6 +808,7 @@ class StagedWrite:
         except BaseException:
             cursor.execute(self.drop)
             raise
+        self.rows = []  # in the staging table now: not held while the next chunk is built
 
     def copy_from_staging(self, cursor, placeholder: str = "%s") -> None:
         try:
@@ -846,7 +850,7 @@ class BackgroundWrites:
         # waits or forgets the keys. Its errors are Django's, as a Django cursor's would be.
         with self.connection.wrap_database_errors, closing(self.connection.connection.cursor()) as cursor:
             job.put_in_staging(cursor, placeholder="?")
-        if self.held is None:
+        if self.held is None:  # outside a ``together`` block: the copy starts at once
             self.start([job])
         else:
             self.held.append(job)
@@ -859,10 +863,12 @@ class BackgroundWrites:
         try:
             yield
         except BaseException:
-            # Nothing started: the staged rows are dropped here.
-            with self.connection.wrap_database_errors, closing(self.connection.connection.cursor()) as cursor:
-                for job in self.held:
-                    cursor.execute(job.drop)
+            if self.held:
+                # Not started: their staging tables are dropped here (nothing else runs on the
+                # connection since they were staged).
+                with self.connection.wrap_database_errors, closing(self.connection.connection.cursor()) as cursor:
+                    for job in self.held:
+                        cursor.execute(job.drop)
             raise
         else:
             if self.held:

@@ -448,6 +448,7 @@ def test_the_batched_path_writes_exactly_what_the_careful_path_writes(tmp_path, 
         transaction.set_rollback(True)
     assert finished == [True]
     if connection.vendor == "sqlite":
+        # One background copy per chunk (a record's rows, history and links start together).
         assert len(started) >= (19 if chunk == 3 else 2)
     careful_only(monkeypatch)
     with transaction.atomic():
@@ -478,7 +479,8 @@ def copied_articles(tmp_path):
 def test_a_batched_load_looks_everything_up_before_it_writes(tmp_path, monkeypatch):
     """Once writing has begun (on SQLite, in the background), a query waits for the writes under way:
     each look-up then cost the load a write's time (the first a third of a second at 10k articles).
-    Every reference and key is looked up first; on SQLite nothing at all is asked after."""
+    In a load of new articles and their statements (the benchmark's 10k), every look-up comes
+    first; on SQLite nothing at all is asked after."""
     events = []
     insert_rows = bulk_load.insert_rows
 

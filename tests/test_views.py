@@ -175,7 +175,7 @@ def query_of(href: str) -> dict:
 def test_the_list_controls_show_what_was_chosen_and_undo_each_choice(client):
     publisher = Publisher.objects.get(slug="localgov")
     for n in range(25):
-        ArticleFactory(publisher=publisher, slug=f"controlled-{n}", headline=f"Care & <review> {n}", body="care")
+        ArticleFactory(publisher=publisher, slug=f"controlled-{n}", body="care")
     asked = {"q": "care", "publisher": "localgov", "sort": "headline", "page": "2"}
     response = client.get("/articles/", asked)
     assert response.status_code == 200
@@ -192,11 +192,12 @@ def test_the_list_controls_show_what_was_chosen_and_undo_each_choice(client):
     assert query_of(removals[publisher_label]) == {"q": ["care"], "sort": ["headline"]}
     assert reader.clear_all == "/articles/"
     assert " ".join(reader.count_text.split()) == f"{paginator.count} results, page 2 of {paginator.num_pages}"
-    # Each order keeps the search and the filters and starts again at page 1; the one asked for is marked.
-    assert reader.sorts and all(
-        query_of(href) == {"q": ["care"], "publisher": ["localgov"], "sort": [query_of(href)["sort"][0]]}
-        for _, href, _ in reader.sorts
-    )
+    # A link for each order, each keeping the search and the filters and starting again at page 1; the
+    # one asked for is marked.
+    orders = [value for value, _ in response.context["filter"].form.fields["sort"].choices if value]
+    assert [query_of(href) for _, href, _ in reader.sorts] == [
+        {"q": ["care"], "publisher": ["localgov"], "sort": [value]} for value in orders
+    ]
     assert [query_of(href)["sort"] for _, href, current in reader.sorts if current == "true"] == [["headline"]]
     take_away = dict(reader.take_away)
     assert {"Download CSV", "Download JSON", "Atom feed", "JSON API"} <= set(take_away)

@@ -262,6 +262,11 @@ def test_stored_payloads_are_inert_on_public_and_admin_pages(tmp_path):
         pages[f"publisher {index}"] = f"/publishers/xss-pub-{index}/"
         pages[f"inspection {index}"] = f"/inspections/xss-inspection-{index}/"
         pages[f"authority {index}"] = f"/authorities/xss-authority-{index}/"
+        # Chosen, each value is named in the list's controls as a link that removes it.
+        pages[f"articles chosen {index}"] = (
+            f"/articles/?publisher=xss-pub-{index}&person=xss-person-{index}&authority=xss-authority-{index}"
+        )
+        pages[f"statements chosen {index}"] = f"/statements/?speaker=xss-person-{index}&publisher=xss-pub-{index}"
     for where, url in pages.items():
         response = public.get(url)
         assert response.status_code == 200, where
@@ -313,6 +318,13 @@ def test_requested_parameters_are_inert_in_the_list_controls(client, url):
         response = client.get(url, {payload: payload, "q": "care"})
         assert response.status_code == 200
         assert_inert(response.content.decode(), f"{url} with {payload[:30]!r}")
+    # The search itself is shown back in the search box and in the link that removes it.
+    for payload in PAYLOADS:
+        response = client.get(url, {"q": payload})
+        assert response.status_code == 200, payload
+        html = response.content.decode()
+        assert "Search: “" in html, payload
+        assert_inert(html, f"{url} searching {payload[:30]!r}")
 
 
 def test_the_inspector_finds_what_it_looks_for():

@@ -192,7 +192,11 @@ def list_controls(context):
             f'<a class="clear" href="{html.escape(context.request.path)}">Clear all</a></div>'
         )
     count, pages = page.paginator.count, page.paginator.num_pages
-    where = f", page {render_value_in_context(page.number, context)} of {pages}" if pages > 1 else ""
+    where = (
+        f", page {render_value_in_context(page.number, context)} of {render_value_in_context(pages, context)}"
+        if pages > 1
+        else ""
+    )
     parts.append(
         '<div class="list-meta"><p class="result-count" role="status">'
         f"{render_value_in_context(count, context)} result{pluralize(count)}{where}</p>"
