@@ -290,7 +290,8 @@ class BulkLoader:
                 know_highest_keys(order)
                 for model in order:
                     for related, keys in wanted[model].items():
-                        self.look_up(related, keys)  # rows written in this load, or not looked up above
+                        if related in order:  # written earlier in this load, or already there
+                            self.look_up(related, keys)
                     self.load_model(model, grouped[model._meta.label_lower], now)
                 self.remove_statements_no_longer_listed()
         finally:
@@ -668,15 +669,14 @@ def allocate_ids(model, count: int) -> list[int]:
     Called inside the load's transaction, which holds the write lock on SQLite (transactions there
     begin IMMEDIATE) and takes values from the sequence on PostgreSQL, so no other writer can take
     the same keys. While SQLite's writes go on in the background, keys are counted on from the
-    highest the table had (``BackgroundWrites.highest_key``): asking the table would wait for them.
+    highest the table had (``BackgroundWrites.take_keys``): asking the table would wait for them.
     """
     connection = connections[router.db_for_write(model)]
     table, column = model._meta.db_table, model._meta.pk.column
     writes = _background.get()
     if connection.vendor == "sqlite":
         if writes is not None and writes.connection is connection:
-            highest = writes.highest_key(table, column)
-            writes.keys_given[table] = highest + count
+            highest = writes.take_keys(table, column, count)
         else:
             highest = _highest_sqlite_key(connection, table, column)
         return list(range(highest + 1, highest + 1 + count))
@@ -905,6 +905,12 @@ class BackgroundWrites:
         if table not in self.keys_given:
             self.keys_given[table] = _highest_sqlite_key(self.connection, table, column)
         return self.keys_given[table]
+
+    def take_keys(self, table: str, column: str, count: int) -> int:
+        """The table's highest key so far; the ``count`` after it are taken."""
+        highest = self.highest_key(table, column)
+        self.keys_given[table] = highest + count
+        return highest
 
     def __call__(self, execute, sql, params, many, context):
         self.wait()

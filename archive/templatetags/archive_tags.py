@@ -152,6 +152,8 @@ SEARCH_HELP = (
     "(safeguard*), and a minus to leave a word out (-trust)."
 )
 LEAVING_THE_PAGE = {"page": None, "after": None, "before": None}
+# What ends each link that removes a choice: a cross to see, words to hear.
+REMOVE = '<span aria-hidden="true">×</span><span class="visually-hidden">(remove)</span>'
 
 
 @register.simple_tag(takes_context=True)
@@ -177,13 +179,11 @@ def list_controls(context):
         if searched:
             removal = querystring(context, q=None, **LEAVING_THE_PAGE)
             removals.append(
-                f'<li><a href="{html.escape(removal)}">Search: “{html.escape(str(searched))}” '
-                '<span aria-hidden="true">×</span><span class="visually-hidden">(remove)</span></a></li>'
+                f'<li><a href="{html.escape(removal)}">Search: “{html.escape(str(searched))}” {REMOVE}</a></li>'
             )
         removals += [
             f'<li><a href="{html.escape(option.query)}" rel="nofollow">{html.escape(str(label))}: '
-            f'{html.escape(str(option.label))} <span aria-hidden="true">×</span>'
-            '<span class="visually-hidden">(remove)</span></a></li>'
+            f"{html.escape(str(option.label))} {REMOVE}</a></li>"
             for label, option in active
         ]
         parts.append(
