@@ -362,3 +362,25 @@ def test_asking_to_show_more_of_no_such_facet_changes_nothing(settings):
     # The JSON answer always gives every counted value.
     data = client.get("/articles/", {"format": "json"}).json()
     assert len(data["facets"]["person"]) == len(plain.options) > 2
+
+
+@pytest.mark.django_db
+def test_each_request_has_its_own_filters_though_their_form_fields_are_shared():
+    from articles.filters import ArticleFilterSet
+
+    def filterset(query):
+        return ArticleFilterSet(QueryDict(query), queryset=Article.objects.published())
+
+    searching, refused = filterset("q=inspection"), filterset("q=in%00spection")
+    # The search is run by the request's own FilterSet, not by the class's filter or another request's.
+    assert searching.filters["q"].filter.method.__self__ is searching
+    assert refused.filters["q"].filter.method.__self__ is refused
+    # The search box's checks are on the shared field once, however many requests there have been.
+    checks = len(searching.form.fields["q"].validators)
+    for _ in range(3):
+        assert filterset("q=x").is_valid()
+    assert len(filterset("").form.fields["q"].validators) == checks
+    assert not refused.is_valid() and "q" in refused.errors
+    # A form's own set of fields can change without changing another form's.
+    searching.form.fields.pop("year")
+    assert "year" in refused.form.fields and "year" in filterset("").form.fields
