@@ -327,6 +327,19 @@ def test_requested_parameters_are_inert_in_the_list_controls(client, url):
         assert_inert(html, f"{url} searching {payload[:30]!r}")
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/articles/", "/statements/", "/people/", "/inspections/"])
+def test_requested_parameters_are_inert_in_the_page_links(client, settings, url):
+    # Every link to another page (First, Previous, Next, Last) carries the request's parameters.
+    settings.ARCHIVE_PAGE_SIZE = 1
+    for payload in PAYLOADS[:12]:
+        response = client.get(url, {payload: payload, "page": 2})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'rel="prev"' in html and 'rel="next"' in html, url
+        assert_inert(html, f"{url} page 2 with {payload[:30]!r}")
+
+
 def test_the_inspector_finds_what_it_looks_for():
     for html in ["<img src=x onerror=alert(1)>", "<a href=' javascript:x'>", "<script>alert(1)</script>", "<iframe>"]:
         inspector = Inspector()
@@ -351,6 +364,7 @@ SAFE_ALLOW_LIST = {
     ("archive/templatetags/archive_tags.py", "inspection_summary"): "every stored value passes html.escape",
     ("archive/templatetags/archive_tags.py", "kept_filters"): "every requested name and value passes html.escape",
     ("archive/templatetags/archive_tags.py", "list_controls"): "every requested or stored value passes html.escape",
+    ("archive/templatetags/archive_tags.py", "pagination"): "the links pass html.escape; the rest are numbers",
 }
 
 
