@@ -27,7 +27,7 @@ from django.db import connections, models
 from django.db.models import Count, F
 from django.utils.functional import cached_property
 
-from archive.paths import record_path
+from archive.paths import query_with, record_path
 
 MAX_VALUES_PER_FACET = 50
 MAX_VALUE_LENGTH = 200
@@ -593,9 +593,8 @@ class FacetedFilterSet(django_filters.FilterSet):
                 facet.listed = facet.options
             else:
                 facet.listed = facet.options[:shown] + [option for option in facet.options[shown:] if option.selected]
-                more = self.data.copy()
-                more.appendlist(SHOW_MORE_PARAM, facet.name)
-                facet.more_query = f"?{more.urlencode()}"
+                more = [*self.data.getlist(SHOW_MORE_PARAM), facet.name]
+                facet.more_query = query_with(self.data, **{SHOW_MORE_PARAM: more})
             toggle = self.toggler(facet.name)
             for option in facet.listed:
                 option.query = toggle(option.value)

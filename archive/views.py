@@ -11,6 +11,7 @@ from django.views import View
 
 from archive import exports, keyset
 from archive.facets import kept
+from archive.paths import query_with
 from archive.prepared import PreparedQuery
 
 
@@ -340,11 +341,7 @@ class FacetedListView(View):
 
     @staticmethod
     def download_url(request, kind: str) -> str:
-        query = request.GET.copy()
-        for name in ("page", "format"):
-            query.pop(name, None)
-        query["download"] = kind
-        return f"?{query.urlencode()}"
+        return query_with(request.GET, page=None, format=None, download=kind)
 
     def export_row(self, obj, request) -> dict:
         row = self.result_as_json(obj)

@@ -87,3 +87,34 @@ def test_the_first_paragraph_is_the_first_of_the_paragraphs(body):
 
     article = Article(body=body)
     assert article.first_paragraph == (article.paragraphs[0] if article.paragraphs else "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pairs=st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from(["more", "page", "format", "download", "q", "year"]), st.text(max_size=6)),
+            st.text(max_size=10),
+        ),
+        max_size=7,
+    )
+)
+def test_download_and_show_more_links_are_what_a_copied_querydict_gives(pairs):
+    from archive.paths import query_with
+    from archive.views import FacetedListView
+
+    query_dict = QueryDict(mutable=True)
+    for key, value in pairs:
+        query_dict.appendlist(key, value)
+    request = RequestFactory().get("/articles/")
+    request.GET = query_dict
+    for kind in ("csv", "json"):
+        copied = query_dict.copy()
+        copied.pop("page", None)
+        copied.pop("format", None)
+        copied["download"] = kind
+        assert FacetedListView.download_url(request, kind) == f"?{copied.urlencode()}"
+    # A facet's "Show more" link (FacetedFilterSet.facets): one more "more", after any there are.
+    more = query_dict.copy()
+    more.appendlist("more", "person")
+    assert query_with(query_dict, more=[*query_dict.getlist("more"), "person"]) == f"?{more.urlencode()}"

@@ -1,8 +1,6 @@
 import functools
 import html
 import json
-from collections.abc import Iterable
-from urllib.parse import urlencode
 
 from django import template
 from django.template.base import render_value_in_context
@@ -11,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from archive.paths import same_prefix
+from archive.paths import query_with, same_prefix
 from archive.search import MARK_END, MARK_START
 
 register = template.Library()
@@ -29,26 +27,9 @@ def highlight(snippet: str) -> str:
 
 @register.simple_tag(name="querystring", takes_context=True)
 def querystring(context, query_dict=None, **kwargs):
-    """Django's ``{% querystring %}``, the same string, without copying the QueryDict deeply.
-
-    Django's copies the request's parameters (a deep copy) for every link; a list page has a
-    dozen such links, and the copies were a twentieth of its time. Here the parameters are read
-    into a plain dict of lists, changed as Django's tag changes them, and encoded as
-    ``QueryDict.urlencode`` encodes them (a test holds the two to the same output).
-    """
-    if query_dict is None:
-        query_dict = context.request.GET
-    params = dict(query_dict.lists())
-    for key, value in kwargs.items():
-        if value is None:
-            params.pop(key, None)
-        elif isinstance(value, Iterable) and not isinstance(value, str):
-            params[key] = list(value)
-        else:
-            params[key] = [value]
-    if not params and not query_dict:
-        return ""
-    return "?" + urlencode([(key, str(value)) for key, values in params.items() for value in values])
+    """Django's ``{% querystring %}``, the same string, without copying the QueryDict deeply
+    (``archive.paths.query_with``): a list page has a dozen such links."""
+    return query_with(context.request.GET if query_dict is None else query_dict, **kwargs)
 
 
 # What a new search does not carry over from the list it is made on: the old search and the
