@@ -586,10 +586,6 @@ class Article(VersionedModel):
         return [pair for pair in pairs if len(pair) == 2]
 
     @property
-    def covered_judgements(self) -> list:
-        return [Judgement(judgement) for judgement, _ in self.covered if judgement]
-
-    @property
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in self.body.replace("\r\n", "\n").split("\n\n") if p.strip()]
 

@@ -11,6 +11,7 @@ from django.utils.text import Truncator
 
 from archive.paths import query_with, same_prefix
 from archive.search import MARK_END, MARK_START
+from articles.models import Judgement
 
 register = template.Library()
 
@@ -273,6 +274,13 @@ def first_words(text: str, count: int) -> str:
     return shown if shown.endswith(ELLIPSIS) else shown + ELLIPSIS
 
 
+@functools.cache
+def _judgement_badge(value: str) -> str:
+    """A card's badge for an overall judgement, and the space after it: a handful of values, made once each."""
+    grade = Judgement(value)  # a value that is not a judgement raises, as it always did
+    return f"{judgement(grade.value, grade.label)} "
+
+
 def _article_card(article) -> str:
     headline = html.escape(article.headline)
     inferred_headline = (
@@ -296,7 +304,7 @@ def _article_card(article) -> str:
         text = f'<p class="snippet">{highlight(snippet)}</p>'
     else:
         text = f"<p>{html.escape(first_words(article.first_paragraph, CARD_WORDS))}</p>"
-    badges = "".join(f"{judgement(item.value, item.label)} " for item in article.covered_judgements)
+    badges = "".join(_judgement_badge(value) for value, _ in article.covered if value)
     speakers = article.speakers
     # Escaped once, joined: the separator has nothing to escape, and a card names ten people or so.
     quotes = ("Quotes: " + html.escape(", ".join(name for _, name in speakers))) if speakers else ""
