@@ -5,13 +5,12 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views import View
 
 from archive import exports, keyset
 from archive.facets import kept
-from archive.paths import query_with
+from archive.paths import query_with, record_path
 from archive.prepared import PreparedQuery
 
 
@@ -337,7 +336,7 @@ class FacetedListView(View):
     def feed_url(self, filterset) -> str:
         if not self.feed_url_name:
             return ""
-        return reverse(self.feed_url_name) + filterset.canonical_query()
+        return record_path(self.feed_url_name) + filterset.canonical_query()
 
     @staticmethod
     def download_url(request, kind: str) -> str:
