@@ -3,7 +3,7 @@
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 
@@ -268,3 +268,51 @@ def test_a_receiver_of_post_init_still_sees_every_instance(rich_records):
         post_init.disconnect(receiver, sender=Person)
     assert [id(obj) for obj in seen] == [id(statement.speaker) for statement in statements]
     assert prepared(article.pk) and len(seen) == len(statements)  # disconnected: no more
+
+
+def test_an_execute_wrapper_sees_every_prepared_query(rich_records):
+    """Whatever watches Django's cursors (a wrapper, the fixture loader's) still sees prepared queries."""
+    article, person = rich_records
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        assert article_views.ARTICLE_ON_RECORD(article.slug)[0].pk == article.pk
+        assert people_views.PERSON_BY_SLUG(person.slug)[0].pk == person.pk
+    assert len(seen) == 2 and "articles_article" in seen[0] and "people_person" in seen[1]
+
+
+@pytest.mark.parametrize("name", sorted(QUERYSETS))
+def test_the_same_rows_whether_or_not_queries_are_logged(name, rich_records):
+    article, person = rich_records
+    prepared = ALL_PREPARED[name]
+    subject = "person" if name.startswith(("PERSON", "ORGANISATION")) else "article"
+    value = arguments(article, person)[prepared.kinds[0]][subject]
+    unlogged = [as_compared(row) for row in prepared(value)]
+    with CaptureQueriesContext(connection) as queries:
+        rows = prepared(value)
+    assert len(queries) == 1
+    logged = [as_compared(row) for row in rows]
+    assert sorted(logged, key=repr) == sorted(unlogged, key=repr) and unlogged
+
+
+def test_on_sqlite_an_unwatched_query_is_asked_of_the_driver_itself(rich_records):
+    article, person = rich_records
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's prepared queries go through Django's cursor, prepared on the server")
+    with mock.patch.object(type(connections["default"]), "cursor", side_effect=AssertionError("Django's cursor")):
+        assert article_views.ARTICLE_ON_RECORD(article.slug)[0].pk == article.pk
+
+
+def test_a_query_in_a_broken_transaction_is_refused_as_djangos_cursor_refuses_it(rich_records):
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    article, person = rich_records
+    with transaction.atomic():
+        connection.set_rollback(True)
+        with pytest.raises(TransactionManagementError):
+            article_views.ARTICLE_ON_RECORD(article.slug)
