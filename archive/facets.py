@@ -508,7 +508,8 @@ class FacetedFilterSet(django_filters.FilterSet):
         form_class = type(self).__dict__.get("_form_class")
         if form_class is None:
             form_class = super().get_form_class()
-            form_class.base_fields["q"].validators += [reject_control_characters, limit_search_words]
+            if "q" in form_class.base_fields:
+                form_class.base_fields["q"].validators += [reject_control_characters, limit_search_words]
             form_class.base_fields = SharedFields(form_class.base_fields)
             type(self)._form_class = form_class
         return form_class

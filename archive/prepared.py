@@ -238,6 +238,7 @@ def _sqlite_rows(connection, sql: str, params: list) -> list:
     logged, or an execute wrapper is installed), the query is asked here, with Django's checks of
     the connection and its errors wrapped as Django's cursor wraps them.
     """
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     connection.validate_no_broken_transaction()
