@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import NamedTuple
-from urllib.parse import quote_plus, urlencode
 
 import django_filters
 from django import forms
@@ -27,15 +25,13 @@ from django.db import connections, models
 from django.db.models import Count, F
 from django.utils.functional import cached_property
 
-from archive.paths import query_with, record_path
+from archive.paths import encode_pairs, query_with, quoted, record_path
 
 MAX_VALUES_PER_FACET = 50
 MAX_VALUE_LENGTH = 200
 MAX_QUERY_LENGTH = 500
 MAX_QUERY_WORDS = 10
 NOT_FOUND = "Not found"
-# The characters quote_plus never changes.
-URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
 # Where a visitor is in a list (a page number, a Next or Previous link's cursor): a link that changes
 # what the list holds starts it again from the top.
 PLACE_IN_LIST = frozenset({"page", "after", "before"})
@@ -636,17 +632,17 @@ class FacetedFilterSet(django_filters.FilterSet):
                 seen = True
             elif key not in PLACE_IN_LIST:
                 (after if seen else before).extend((key, item) for item in values)
-        before_text, after_text = urlencode(before), urlencode(after)
+        before_text, after_text = encode_pairs(before), encode_pairs(after)
         # From the cleaned values, so "year=02018" is removed by the link for 2018.
         current = list(self.form.cleaned_data.get(name) or [])
 
-        key = quote_plus(name)
+        key = quoted(name)
 
         def pair(value) -> str:
             # What urlencode does for a (name, value) pair, without its per-call checks: hundreds of
             # links a page. Slugs and years, nearly every value, need no quoting.
             text = str(value)
-            return f"{key}={text if URL_SAFE.fullmatch(text) else quote_plus(text)}"
+            return f"{key}={quoted(text)}"
 
         chosen_now = "&".join(map(pair, current))
 
@@ -680,7 +676,7 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     def canonical_query(self, *, include_sort: bool = False) -> str:
         pairs = [(name, value) for name, values in self.canonical_params(include_sort=include_sort) for value in values]
-        return f"?{urlencode(pairs)}" if pairs else ""
+        return f"?{encode_pairs(pairs)}" if pairs else ""
 
     @property
     def selected_count(self) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.urls import get_script_prefix, reverse
 
@@ -69,6 +69,22 @@ def record_path(viewname: str, *args) -> str:
     return "".join(parts)
 
 
+# The characters quote_plus never changes: text made only of them (slugs, years, most values) is its own quoting.
+URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def quoted(text: str) -> str:
+    """``quote_plus(text)``, without its calls for text it would leave as it is."""
+    return text if URL_SAFE.fullmatch(text) else quote_plus(text)
+
+
+def encode_pairs(pairs) -> str:
+    """``urllib.parse.urlencode(pairs)`` for (name, value) pairs of text, the same string (a test holds the two
+    to it): a list page encodes some eighty pairs into its links, nearly all needing no quoting, and urlencode's
+    checks and quote_plus's three calls a string were a twentieth of the page's time."""
+    return "&".join(f"{quoted(name)}={quoted(value)}" for name, value in pairs)
+
+
 def query_with(query_dict, **changes) -> str:
     """The query string of ``query_dict`` (a QueryDict) with some parameters changed, as ``{% querystring %}``
     makes it: a value of None removes the parameter, an iterable (not a string) gives all its values,
@@ -88,4 +104,4 @@ def query_with(query_dict, **changes) -> str:
             params[key] = [value]
     if not params and not query_dict:
         return ""
-    return "?" + urlencode([(key, str(value)) for key, values in params.items() for value in values])
+    return "?" + encode_pairs((key, str(value)) for key, values in params.items() for value in values)

@@ -118,3 +118,18 @@ def test_download_and_show_more_links_are_what_a_copied_querydict_gives(pairs):
     more = query_dict.copy()
     more.appendlist("more", "person")
     assert query_with(query_dict, more=[*query_dict.getlist("more"), "person"]) == f"?{more.urlencode()}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(pairs=st.lists(st.tuples(st.text(max_size=10), st.text(max_size=14)), max_size=6))
+def test_pairs_are_encoded_as_urlencode_encodes_them(pairs):
+    from urllib.parse import quote_plus, urlencode
+
+    from archive.paths import encode_pairs, quoted
+
+    assert encode_pairs(pairs) == urlencode(pairs)
+    for name, value in pairs:
+        assert quoted(name) == quote_plus(name) and quoted(value) == quote_plus(value)
+    # Text that needs no quoting, and text that does, side by side.
+    mixed = [("year", "2019"), ("q", "café & <b> 50%+"), ("publisher", "publisher-0"), ("a.b~c_d", "")]
+    assert encode_pairs(mixed) == urlencode(mixed)
