@@ -299,12 +299,16 @@ def test_the_same_rows_whether_or_not_queries_are_logged(name, rich_records):
     assert sorted(logged, key=repr) == sorted(unlogged, key=repr) and unlogged
 
 
-def test_on_sqlite_an_unwatched_query_is_asked_of_the_driver_itself(rich_records):
+def test_an_unwatched_query_is_asked_of_sqlites_driver_itself_and_of_djangos_cursor_on_postgresql(rich_records):
     article, person = rich_records
-    if connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL's prepared queries go through Django's cursor, prepared on the server")
-    with mock.patch.object(type(connections["default"]), "cursor", side_effect=AssertionError("Django's cursor")):
-        assert article_views.ARTICLE_ON_RECORD(article.slug)[0].pk == article.pk
+    refused = AssertionError("Django's cursor")
+    with mock.patch.object(type(connections["default"]), "cursor", side_effect=refused):
+        if connection.vendor == "sqlite":
+            assert article_views.ARTICLE_ON_RECORD(article.slug)[0].pk == article.pk
+        else:
+            # PostgreSQL's go through Django's cursor, whose statements are prepared on the server.
+            with pytest.raises(AssertionError, match="Django's cursor"):
+                article_views.ARTICLE_ON_RECORD(article.slug)
 
 
 def test_a_query_in_a_broken_transaction_is_refused_as_djangos_cursor_refuses_it(rich_records):
