@@ -113,12 +113,17 @@ def test_every_prepared_query_of_the_detail_pages_is_checked_here():
     assert set(ALL_PREPARED) == set(QUERYSETS)
 
 
+def query_and_value(name, article, person):
+    """The prepared query of this name, and the value it is asked with about the records."""
+    prepared = ALL_PREPARED[name]
+    subject = "person" if name.startswith(("PERSON", "ORGANISATION")) else "article"
+    return prepared, arguments(article, person)[prepared.kinds[0]][subject]
+
+
 @pytest.mark.parametrize("name", sorted(QUERYSETS))
 def test_the_same_rows_and_relations_as_the_queryset(name, rich_records):
     article, person = rich_records
-    prepared = ALL_PREPARED[name]
-    subject = "person" if name.startswith(("PERSON", "ORGANISATION")) else "article"
-    value = arguments(article, person)[prepared.kinds[0]][subject]
+    prepared, value = query_and_value(name, article, person)
     expected = [as_compared(row) for row in QUERYSETS[name](article, person)]
     got = [as_compared(row) for row in prepared(value)]
     if got and isinstance(got[0], tuple):  # grouped rows: in no particular order
@@ -287,10 +292,7 @@ def test_an_execute_wrapper_sees_every_prepared_query(rich_records):
 
 @pytest.mark.parametrize("name", sorted(QUERYSETS))
 def test_the_same_rows_whether_or_not_queries_are_logged(name, rich_records):
-    article, person = rich_records
-    prepared = ALL_PREPARED[name]
-    subject = "person" if name.startswith(("PERSON", "ORGANISATION")) else "article"
-    value = arguments(article, person)[prepared.kinds[0]][subject]
+    prepared, value = query_and_value(name, *rich_records)
     unlogged = [as_compared(row) for row in prepared(value)]
     with CaptureQueriesContext(connection) as queries:
         rows = prepared(value)
