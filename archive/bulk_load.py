@@ -846,14 +846,19 @@ class BackgroundWrites:
 
     def submit(self, job: StagedWrite) -> None:
         self.wait()
-        # The connection's own cursor, not Django's: staging is the load's business, not a query that
-        # waits or forgets the keys. Its errors are Django's, as a Django cursor's would be.
-        with self.connection.wrap_database_errors, closing(self.connection.connection.cursor()) as cursor:
+        with self.own_cursor() as cursor:
             job.put_in_staging(cursor, placeholder="?")
         if self.held is None:  # outside a ``together`` block: the copy starts at once
             self.start([job])
         else:
             self.held.append(job)
+
+    @contextmanager
+    def own_cursor(self):
+        """A cursor of the sqlite3 connection itself, not Django's: staging is the load's business, not a
+        query that waits for the writes or forgets the keys. Its errors are Django's, as a Django cursor's."""
+        with self.connection.wrap_database_errors, closing(self.connection.connection.cursor()) as cursor:
+            yield cursor
 
     @contextmanager
     def together(self):
@@ -866,7 +871,7 @@ class BackgroundWrites:
             if self.held:
                 # Not started: their staging tables are dropped here (nothing else runs on the
                 # connection since they were staged).
-                with self.connection.wrap_database_errors, closing(self.connection.connection.cursor()) as cursor:
+                with self.own_cursor() as cursor:
                     for job in self.held:
                         cursor.execute(job.drop)
             raise

@@ -639,10 +639,8 @@ class FacetedFilterSet(django_filters.FilterSet):
         key = quoted(name)
 
         def pair(value) -> str:
-            # What urlencode does for a (name, value) pair, without its per-call checks: hundreds of
-            # links a page. Slugs and years, nearly every value, need no quoting.
-            text = str(value)
-            return f"{key}={quoted(text)}"
+            # encode_pairs' "name=value" for one value, the name quoted once for the facet's links.
+            return f"{key}={quoted(str(value))}"
 
         chosen_now = "&".join(map(pair, current))
 

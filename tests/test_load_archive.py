@@ -311,6 +311,18 @@ def careful_only(monkeypatch):
     monkeypatch.setattr(BulkLoader, "load", give_up)
 
 
+def record_finished_loads(monkeypatch, into: list, mark=True) -> None:
+    """Appends ``mark`` to ``into`` each time a batched load finishes (rather than handing itself to the
+    careful path, which would write the same)."""
+    load_in_batches = BulkLoader.load
+
+    def load_recorded(loader, *args):
+        load_in_batches(loader, *args)
+        into.append(mark)
+
+    monkeypatch.setattr(BulkLoader, "load", load_recorded)
+
+
 def new_records(tmp_path, copies: int = 1):
     """Fixture files with one of each kind of record, new to the seeded archive: every committed
     article under new slugs (with their statements and links), a person with two roles (one without
@@ -434,13 +446,8 @@ def test_the_batched_path_writes_exactly_what_the_careful_path_writes(tmp_path, 
         return start(writes, *args, **kwargs)
 
     monkeypatch.setattr(bulk_load.BackgroundWrites, "start", counted_start)
-    finished, load_in_batches = [], BulkLoader.load
-
-    def load_recorded(loader, *args):
-        load_in_batches(loader, *args)
-        finished.append(True)  # not handed to the careful path, which would write the same
-
-    monkeypatch.setattr(BulkLoader, "load", load_recorded)
+    finished = []
+    record_finished_loads(monkeypatch, finished)
     paths = new_records(tmp_path)
     with transaction.atomic():
         batched_output = load(*paths)
@@ -492,14 +499,9 @@ def test_a_batched_load_looks_everything_up_before_it_writes(tmp_path, monkeypat
         events.append(sql)
         return execute(sql, params, many, context)
 
-    load_in_batches = BulkLoader.load
-
-    def marked_load(loader, *args):
-        load_in_batches(loader, *args)
-        events.append("loaded")  # then its transaction ends, and the planner's statistics are refreshed
-
     monkeypatch.setattr(bulk_load, "insert_rows", marked_insert_rows)
-    monkeypatch.setattr(BulkLoader, "load", marked_load)
+    # Then its transaction ends, and the planner's statistics are refreshed.
+    record_finished_loads(monkeypatch, events, "loaded")
     paths = copied_articles(tmp_path)
     with transaction.atomic(), connection.execute_wrapper(recorded):
         output = load(*paths)
@@ -526,13 +528,8 @@ def test_a_load_of_updates_and_new_records_writes_what_the_careful_path_writes(t
         if entry["model"] == "articles.article":
             entry["fields"]["headline"] += " (corrected)"
     paths = [write(tmp_path, entries, "edited.json"), *copied_articles(tmp_path)]
-    finished, load_in_batches = [], BulkLoader.load
-
-    def load_recorded(loader, *args):
-        load_in_batches(loader, *args)
-        finished.append(True)
-
-    monkeypatch.setattr(BulkLoader, "load", load_recorded)
+    finished = []
+    record_finished_loads(monkeypatch, finished)
     batched_output, batched = state_after_loading(paths)
     assert finished == [True]
     assert "articles.Article: 1 updated" in batched_output and "articles.Article: 5 created" in batched_output
