@@ -114,7 +114,8 @@ class BulkLoader:
         grouped = defaultdict(list)
         article_files: dict[str, Path] = {}
         self.statement_positions: dict[Path, dict[str, set[int]]] = {}
-        for path in map(Path, paths):
+        position = None  # a statement's position field, to parse positions with
+        for path in (path if isinstance(path, Path) else Path(path) for path in paths):
             try:
                 entries = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -131,14 +132,18 @@ class BulkLoader:
                         if label == "articles.article"
                         else _single(entry.fields.get("article"))
                     )
-                    if not isinstance(slug, str) or article_files.setdefault(slug, path) != path:
+                    if not isinstance(slug, str) or article_files.setdefault(slug, path) is not path:
                         # One article's record spread over several files: the careful path decides
                         # which file's statements stand.
                         raise NeedsCarefulLoad
                     if label == "articles.article":
                         positions[slug]  # noqa: B018 -- an article listed with no statements keeps none
                     else:
-                        positions[slug].add(entry.model._meta.get_field("position").to_python(entry.fields["position"]))
+                        position = position or entry.model._meta.get_field("position")
+                        try:
+                            positions[slug].add(position.to_python(entry.fields["position"]))
+                        except (KeyError, ValidationError) as error:  # the careful path names it
+                            raise NeedsCarefulLoad from error
                 grouped[label].append(entry)
             self.statement_positions[path] = positions
         return grouped

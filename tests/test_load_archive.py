@@ -702,3 +702,25 @@ def test_a_load_handed_to_the_careful_path_by_design_says_nothing_of_it(tmp_path
         stderr=errors,
     )
     assert errors.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("position", "refusal"),
+    [("first", "position: “first” value must be an integer"), (None, "position: This field cannot be null")],
+)
+def test_a_statement_whose_position_does_not_parse_is_refused_with_no_word_of_a_batched_load(
+    tmp_path, position, refusal
+):
+    """An ordinary mistake in a fixture: the careful path names it, and the operator is not told the
+    batched load broke down (it handed the load over by design)."""
+    statement = statement_fixture()
+    if position is None:
+        del statement["fields"]["position"]
+    else:
+        statement["fields"]["position"] = position
+    path = write(tmp_path, [article_fixture(), statement])
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match=rf"article.json: object 2 \(people.Statement .*\): {refusal}"):
+        call_command("load_archive", str(path), stdout=io.StringIO(), stderr=errors)
+    assert errors.getvalue() == ""
+    assert not Article.objects.filter(slug=article_fixture()["fields"]["slug"]).exists()
