@@ -510,14 +510,10 @@ class BulkLoader:
                 insert_rows(model, instances, history)
                 links = {}
                 for name in {name for entry, _ in new for name in entry.links}:
-                    through = model._meta.get_field(name).remote_field.through
-                    source, target = _through_columns(model, name)
-                    links[name] = [
-                        through(**{source: entry.instance.pk, target: pk})
-                        for entry, _ in new
-                        for pk in sorted(set(entry.links.get(name, [])))
+                    pairs = [
+                        (entry.instance.pk, pk) for entry, _ in new for pk in sorted(set(entry.links.get(name, [])))
                     ]
-                    insert_rows(through, links[name])
+                    links[name] = insert_links(model, name, pairs)
                 history.record_links(model, links)
         except DatabaseError as error:  # a constraint: the careful path names the object and the rule
             raise NeedsCarefulLoad from error
@@ -600,24 +596,31 @@ class NewHistory:
         return StagedCopy(column=self.REASON, values=self.reasons, statement=statement)
 
     def record_links(self, model, links: dict) -> None:
-        """Each record's links as its history row's links, as simple-history keeps them."""
+        """Each record's links as its history row's links, as simple-history keeps them: the link's
+        own values, the record's history row and a key of its own (``links`` as ``insert_links``
+        gives them, by field name)."""
         history_of_record = {instance.pk: pk for instance, pk in zip(self.instances, self.ids, strict=True)}
-        for name, model_links in links.items():
-            if not model_links:
+        for name, (link_fields, rows) in links.items():
+            if not rows:
                 continue
             link_history = _link_history_model(self.model, name)
             source, _ = _through_columns(model, name)
-            link_names = [field.attname for field in model_links[0]._meta.concrete_fields]
-            insert_rows(
-                link_history,
-                [
-                    link_history(
-                        history_id=history_of_record[getattr(link, source)],
-                        **{attname: getattr(link, attname) for attname in link_names},
-                    )
-                    for link in model_links
-                ],
-            )
+            position = {field.attname: index for index, field in enumerate(link_fields)}
+            fields = [field for field in link_history._meta.concrete_fields if not field.generated]
+            own_key, of_record = link_history._meta.pk.attname, "history_id"
+            if {field.attname for field in fields} != position.keys() | {own_key, of_record}:
+                raise NeedsCarefulLoad  # a history of links with other columns: the careful path writes it
+            # Each column takes the link's value at a position, or (None) one of the history's own.
+            columns = [
+                (field.attname, None if field.attname in (own_key, of_record) else position[field.attname])
+                for field in fields
+            ]
+            by_record = position[source]
+            history_rows = []
+            for row, history_key in zip(rows, allocate_ids(link_history, len(rows)), strict=True):
+                own = {own_key: history_key, of_record: history_of_record[row[by_record]]}
+                history_rows.append([own[attname] if index is None else row[index] for attname, index in columns])
+            write_rows(link_history, fields, history_rows)
 
 
 @dataclass
@@ -739,6 +742,26 @@ def insert_rows(model, instances, history: NewHistory | None = None) -> None:
     else:
         write_rows(model, fields, rows)
         write_rows(history.model, history.fields, history.rows())
+
+
+def insert_links(model, name: str, pairs: list[tuple[int, int]]) -> tuple[list, list[list]]:
+    """Writes new links of a many-to-many field, (this side's pk, the other side's pk) each, keys
+    assigned here; gives the link table's fields and the rows written, for their history."""
+    through = model._meta.get_field(name).remote_field.through
+    source, target = _through_columns(model, name)
+    fields = [field for field in through._meta.concrete_fields if not field.generated]
+    own_key = through._meta.pk.attname
+    attnames = [field.attname for field in fields]
+    if sorted(attnames) != sorted([own_key, source, target]):
+        raise NeedsCarefulLoad  # a link table with more than its two sides: the careful path decides
+    order = [attnames.index(own_key), attnames.index(source), attnames.index(target)]
+    rows = []
+    for pk, (this, other) in zip(allocate_ids(through, len(pairs)), pairs, strict=True):
+        row = [None, None, None]
+        row[order[0]], row[order[1]], row[order[2]] = pk, this, other
+        rows.append(row)
+    write_rows(through, fields, [list(row) for row in rows])  # copies: write_rows may prepare values in place
+    return fields, rows
 
 
 def write_rows(model, fields, rows, copy: StagedCopy | None = None) -> None:
