@@ -54,6 +54,10 @@ CHUNK = 10_000
 
 _UNSET = object()
 
+# What parsing a fixture's value can raise: a ValidationError, or for an infinite number (JSON's
+# Infinity, 1e999) given to an integer field an OverflowError, which Django's fields let through.
+UNPARSABLE = (ValidationError, OverflowError)
+
 
 class NeedsCarefulLoad(Exception):
     """This load needs the object-by-object path (which will say exactly what is wrong, if anything)."""
@@ -143,7 +147,7 @@ class BulkLoader:
                         position = position or entry.model._meta.get_field("position")
                         try:
                             positions[slug].add(position.to_python(entry.fields["position"]))
-                        except (KeyError, ValidationError) as error:  # the careful path names it
+                        except (KeyError, *UNPARSABLE) as error:  # the careful path names it
                             raise NeedsCarefulLoad from error
                 grouped[label].append(entry)
             self.statement_positions[path] = positions
@@ -202,7 +206,7 @@ class BulkLoader:
             if related_label is None:
                 try:
                     key.append(to_python(value))
-                except ValidationError as error:
+                except UNPARSABLE as error:
                     raise NeedsCarefulLoad from error
             elif value is None:
                 key.append(None)
@@ -402,7 +406,7 @@ class BulkLoader:
             # full_clean without those: each field's own validation, then the model's clean().
             self.clean_fields(model, instance, references)
             instance.clean()
-        except ValidationError as error:
+        except UNPARSABLE as error:
             raise NeedsCarefulLoad from error
         return instance
 

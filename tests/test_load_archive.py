@@ -704,9 +704,18 @@ def test_a_load_handed_to_the_careful_path_by_design_says_nothing_of_it(tmp_path
     assert errors.getvalue() == ""
 
 
+MISSING = object()
+
+
 @pytest.mark.parametrize(
     ("position", "refusal"),
-    [("first", "position: “first” value must be an integer"), (None, "position: This field cannot be null")],
+    [
+        ("first", "position: “first” value must be an integer"),
+        (MISSING, "position: This field cannot be null"),
+        (None, "position: This field cannot be null"),
+        # JSON's Infinity: Django's integer fields raise OverflowError for it, not a ValidationError.
+        (float("inf"), "position: “inf” is out of range"),
+    ],
 )
 def test_a_statement_whose_position_does_not_parse_is_refused_with_no_word_of_a_batched_load(
     tmp_path, position, refusal
@@ -714,7 +723,7 @@ def test_a_statement_whose_position_does_not_parse_is_refused_with_no_word_of_a_
     """An ordinary mistake in a fixture: the careful path names it, and the operator is not told the
     batched load broke down (it handed the load over by design)."""
     statement = statement_fixture()
-    if position is None:
+    if position is MISSING:
         del statement["fields"]["position"]
     else:
         statement["fields"]["position"] = position

@@ -234,6 +234,8 @@ class Loader:
                 field.to_python(value)
             except ValidationError as error:
                 raise Refused(f"{name}: {' '.join(error.messages)}") from error
+            except OverflowError as error:  # an infinite number for an integer field, which Django lets through
+                raise Refused(f"{name}: “{value}” is out of range") from error
 
     @staticmethod
     def refuse_unresolved_required_references(deserialized):
