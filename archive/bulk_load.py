@@ -506,6 +506,7 @@ class BulkLoader:
     def create(self, model, new, now) -> None:
         label = model._meta.label_lower
         instances = [entry.instance for entry, _ in new]
+        self.check_limited_references(model, instances)
         try:
             # The record's rows, history, links and history of links are staged, then (on SQLite) copied
             # into their tables together, in the background.
@@ -527,6 +528,26 @@ class BulkLoader:
             self.created[(label, key)] = entry.instance
             self.new_pks[label].add(entry.instance.pk)
         self.loader.tally[(model._meta.label, "created")] += len(instances)
+
+    def check_limited_references(self, model, instances) -> None:
+        """Django's check of a reference also applies its field's ``limit_choices_to`` (a role's
+        organisation must be a person of the kind organisation), which ``clean_fields`` leaves out with
+        the references it resolved: here, one query per such field and chunk, as ``ForeignKey.validate``
+        filters. A reference outside the choices goes to the careful path, which names it."""
+        for field in model._meta.concrete_fields:
+            if not field.many_to_one or not field.get_limit_choices_to():
+                continue
+            wanted = sorted({getattr(instance, field.attname) for instance in instances} - {None})
+            target = field.remote_field.field_name
+            allowed = set()
+            for start in range(0, len(wanted), BATCH):
+                allowed.update(
+                    field.remote_field.model._base_manager.complex_filter(field.get_limit_choices_to())
+                    .filter(**{f"{target}__in": wanted[start : start + BATCH]})
+                    .values_list(target, flat=True)
+                )
+            if allowed != set(wanted):
+                raise NeedsCarefulLoad
 
     def remove_statements_no_longer_listed(self) -> None:
         """As the careful path: an existing article's file lists all its statements."""

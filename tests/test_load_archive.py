@@ -733,3 +733,19 @@ def test_a_statement_whose_position_does_not_parse_is_refused_with_no_word_of_a_
         call_command("load_archive", str(path), stdout=io.StringIO(), stderr=errors)
     assert errors.getvalue() == ""
     assert not Article.objects.filter(slug=article_fixture()["fields"]["slug"]).exists()
+
+
+def test_a_role_whose_organisation_is_not_an_organisation_is_refused(tmp_path):
+    """A role's organisation is limited to people of the kind organisation (``limit_choices_to``), which
+    the batched path's own checks must apply as the careful path's full_clean does."""
+    person = {"model": "people.person", "fields": {"name": "Pat Copy", "slug": "pat-copy", "kind": "individual"}}
+    # Simon Hackett is a person, not an organisation.
+    role = {
+        "model": "people.role",
+        "fields": {"person": ["pat-copy"], "title": "Chair", "organisation": ["simon-hackett"]},
+    }
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match=r"object 2 \(people.Role .*\): organisation: .* is not a valid choice"):
+        call_command("load_archive", str(write(tmp_path, [person, role])), stdout=io.StringIO(), stderr=errors)
+    assert errors.getvalue() == ""
+    assert not Person.objects.filter(slug="pat-copy").exists()
