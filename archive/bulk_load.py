@@ -772,6 +772,8 @@ def insert_rows(model, instances, history: NewHistory | None = None) -> None:
 def insert_links(model, name: str, pairs: list[tuple[int, int]]) -> tuple[list, list[list]]:
     """Writes new links of a many-to-many field, (this side's pk, the other side's pk) each, keys
     assigned here; gives the link table's fields and the rows written, for their history."""
+    if not pairs:
+        return [], []
     through = model._meta.get_field(name).remote_field.through
     source, target = _through_columns(model, name)
     fields = [field for field in through._meta.concrete_fields if not field.generated]
