@@ -39,7 +39,7 @@ from pathlib import Path
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, router
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, DataError, connections, models, router
 
 from archive.curation import FIXTURE_CHANGE_REASON_PREFIX, VersionedModel, history_of
 from archive.fixtures import NOT_IN_FIXTURES
@@ -54,9 +54,10 @@ CHUNK = 10_000
 
 _UNSET = object()
 
-# What parsing a fixture's value can raise: a ValidationError, or for an infinite number (JSON's
-# Infinity, 1e999) given to an integer field an OverflowError, which Django's fields let through.
-UNPARSABLE = (ValidationError, OverflowError)
+# What parsing a fixture's value can raise: a ValidationError; for an infinite number (JSON's
+# Infinity, 1e999) given to an integer field an OverflowError; for a value of a type a field does not
+# parse at all (a number for a date) a TypeError or ValueError. Django's fields let the last three through.
+UNPARSABLE = (ValidationError, OverflowError, TypeError, ValueError)
 
 
 class NeedsCarefulLoad(Exception):
@@ -78,11 +79,13 @@ def load_order(labels) -> list:
 
 
 def _as_key(value) -> tuple | None:
-    """A natural-key reference as a tuple, or None when it is not written as one (a raw id, a bare string)."""
+    """A natural-key reference as a tuple, or None when it is not written as one (a raw id, a bare string,
+    an empty list, a part that is not text or a whole number): the careful path's ``check_reference``."""
     if isinstance(value, list):
         if len(value) == 1 and type(value[0]) is str:
             return (value[0],)  # a slug or code: nearly every reference
-        return tuple(tuple(part) if isinstance(part, list) else part for part in value)
+        if value and all(type(part) in (str, int) for part in value):
+            return tuple(value)
     return None
 
 
@@ -314,6 +317,11 @@ class BulkLoader:
                             self.look_up(related, keys)
                     self.load_model(model, grouped[model._meta.label_lower], now)
                 self.remove_statements_no_longer_listed()
+        except (UnicodeEncodeError, DataError) as error:
+            # A value the database will not take, even to look a record up by: text with half of a
+            # surrogate pair, or on PostgreSQL a NUL. The careful path names it (``check_text``)
+            # before it is ever written or looked up.
+            raise NeedsCarefulLoad from error
         finally:
             if collecting:
                 gc.enable()
@@ -421,13 +429,16 @@ class BulkLoader:
         validation as ``full_clean``'s, at a fraction of the cost over a hundred thousand records.
         """
         values = instance.__dict__  # a new instance holds every concrete field's value by attname
-        for field, attname, is_reference, plain_type, choices, length, low, high, validators in self.field_checks(
-            model
-        ):
+        for check in self.field_checks(model):
+            field, attname, is_reference, is_text, is_integer, plain_type, choices, length, low, high, validators = (
+                check
+            )
             if is_reference and field.name in references:
                 continue
             raw = values[attname]
             if type(raw) is plain_type:
+                if plain_type is str and "\x00" in raw:
+                    raise ValidationError(f"{field.name}: a NUL character")  # as the careful path's check_text
                 # Of the values of a plain type, only "" is empty (``Field.empty_values``).
                 if raw == "":
                     if field.blank or not field.editable:
@@ -441,13 +452,21 @@ class BulkLoader:
                     raise ValidationError(f"{field.name}: out of range")
                 for validator in validators:
                     validator(raw)
+            elif raw is not None and (
+                (is_text and not isinstance(raw, str)) or (is_integer and isinstance(raw, bool | float))
+            ):
+                raise ValidationError(f"{field.name}: a value of another kind")  # as the careful path's check_values
             elif not (field.blank and raw in field.empty_values):
                 setattr(instance, attname, field.clean(raw, instance))
+            elif raw is not None:
+                # Not validated, as clean_fields leaves it; but the careful path parses every value first
+                # (an empty list is no date), and so must it parse to be written.
+                field.to_python(raw)
 
     def field_checks(self, model) -> list[tuple]:
-        """Per field the load validates: the field, its attname, whether it is a reference, its plain
-        Python type (or None), its choices, its length limit, its lower and upper bounds, and the
-        validators left to run."""
+        """Per field the load validates: the field, its attname, whether it is a reference, a text field
+        and an integer field, its plain Python type (or None), its choices, its length limit, its lower
+        and upper bounds, and the validators left to run."""
         if model not in self.checks:
             checks = []
             for field in model._meta.concrete_fields:
@@ -472,7 +491,12 @@ class BulkLoader:
                 length = min(limits(MaxLengthValidator), default=None)
                 low = max(limits(MinValueValidator), default=None)
                 high = min(limits(MaxValueValidator), default=None)
-                checks.append((field, field.attname, field.is_relation, plain_type, choices, length, low, high, others))
+                is_text = isinstance(field, models.CharField | models.TextField)
+                is_integer = isinstance(field, models.IntegerField)
+                checks.append(
+                    (field, field.attname, field.is_relation, is_text, is_integer)
+                    + (plain_type, choices, length, low, high, others)
+                )
             self.checks[model] = checks
         return self.checks[model]
 

@@ -32,7 +32,7 @@ from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from archive.bulk_load import BulkLoader, NeedsCarefulLoad
@@ -67,6 +67,47 @@ def default_fixture_paths() -> list[Path]:
 
 class Refused(Exception):
     """One object cannot be loaded; the message says why."""
+
+
+def check_text(name: str, value: str) -> None:
+    """Text the archive can hold: no NUL (PostgreSQL refuses it, and the admin's forms never let one
+    in) and no half of a UTF-16 surrogate pair (JSON can escape one; it is not a character)."""
+    if "\x00" in value:
+        raise Refused(f"{name}: contains a NUL character, which text in the archive cannot hold")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        surrogate = f"\\u{ord(value[error.start]):04x}"
+        raise Refused(
+            f"{name}: contains “{surrogate}”, half of a UTF-16 surrogate pair, which is not a character"
+        ) from error
+
+
+def check_reference(field, value, *, must_exist: bool) -> None:
+    """A reference written as the natural key of the record it names (a list of its key's values), or for
+    a many-to-many field a list of them; a reference that is part of the record's own natural key must
+    name a record already in the database or written earlier in the load."""
+    related = field.related_model
+    label = related._meta.label
+    if field.many_to_many and not isinstance(value, list):
+        raise Refused(f"{field.name}: a list of {label} natural keys, not {json.dumps(value)}")
+    for key in value if field.many_to_many else [value]:
+        if not (isinstance(key, list) and key and all(type(part) in (str, int) for part in key)):
+            raise Refused(
+                f"{field.name}: a {label} is named by its natural key, a list of its key's values "
+                f'(such as ["a-slug"]), not {json.dumps(key)}'
+            )
+        for part in key:
+            if isinstance(part, str):
+                check_text(field.name, part)
+        if must_exist:
+            try:
+                related._default_manager.get_by_natural_key(*key)
+            except (related.DoesNotExist, TypeError, ValueError, ValidationError) as error:
+                raise Refused(
+                    f"{field.name}: no {label} with natural key {json.dumps(key)} "
+                    "(it must exist already or come earlier in the files loaded)"
+                ) from error
 
 
 class DryRunDone(Exception):
@@ -220,7 +261,10 @@ class Loader:
 
     @staticmethod
     def check_values(model, fields: dict):
-        """Unknown fields and values that do not parse, named before Django's deserializer sees them."""
+        """Unknown fields, values that do not parse and references that are not natural keys, named
+        before Django's deserializer sees them: it would take a bare number for a database id, and
+        fail outright on a record whose natural key names a record that is not there."""
+        in_natural_key = NATURAL_KEY_FIELDS[model._meta.label_lower]
         for name, value in fields.items():
             try:
                 field = model._meta.get_field(name)
@@ -228,14 +272,27 @@ class Loader:
                 raise Refused(f"unknown field “{name}”") from error
             if name in NOT_IN_FIXTURES or getattr(field, "generated", False) or field.auto_created:
                 raise Refused(f"{name}: set by the archive itself, not by a fixture")
-            if field.is_relation or value is None:
+            if value is None:
                 continue
+            if field.is_relation:
+                check_reference(field, value, must_exist=name in in_natural_key)
+                continue
+            # Django's fields would store str(value) of anything in a text field, and int(1.5) in an
+            # integer field: a fixture's mistake kept as if it were the source's.
+            if isinstance(field, models.CharField | models.TextField) and not isinstance(value, str):
+                raise Refused(f"{name}: text, not {json.dumps(value)}")
+            if isinstance(field, models.IntegerField) and isinstance(value, bool | float):
+                raise Refused(f"{name}: a whole number, not {json.dumps(value)}")
+            if isinstance(value, str):
+                check_text(name, value)
             try:
                 field.to_python(value)
             except ValidationError as error:
                 raise Refused(f"{name}: {' '.join(error.messages)}") from error
             except OverflowError as error:  # an infinite number for an integer field, which Django lets through
                 raise Refused(f"{name}: “{value}” is out of range") from error
+            except (TypeError, ValueError) as error:  # a value of a type the field does not parse (a number for a date)
+                raise Refused(f"{name}: {json.dumps(value)} is not a value this field takes") from error
 
     @staticmethod
     def refuse_unresolved_required_references(deserialized):
