@@ -159,7 +159,9 @@ class BulkLoader:
     def checked(self, path, index, raw) -> Entry:
         if not isinstance(raw, dict) or "pk" in raw or not isinstance(raw.get("fields"), dict):
             raise NeedsCarefulLoad
-        model = self.models.get(raw.get("model"))
+        if not isinstance(raw.get("model"), str):
+            raise NeedsCarefulLoad
+        model = self.models.get(raw["model"])
         if model is None:
             try:
                 model = self.loader.model_of(raw)
@@ -247,7 +249,8 @@ class BulkLoader:
         attnames = [model._meta.get_field(name).attname for name in names]
         # Rows are fetched by the key's first part (a slug, or the parent row of a statement, a role
         # or a judgement) and matched on the whole key.
-        firsts = sorted({key[0] for key in wanted if key[0] is not None})
+        # In a stable order whatever their types (a slug given as a number is looked up, and not found).
+        firsts = sorted({key[0] for key in wanted if key[0] is not None}, key=lambda part: (type(part).__name__, part))
         found = {}
         for start in range(0, len(firsts), BATCH):
             rows = model._base_manager.filter(**{f"{attnames[0]}__in": firsts[start : start + BATCH]}).values_list(
@@ -370,7 +373,9 @@ class BulkLoader:
         for name, value in entry.fields.items():
             field, related_label, many = table[name]
             if many:
-                pks = [self.pks.get((related_label, _as_key(reference))) for reference in value or []]
+                if not isinstance(value, list):
+                    raise NeedsCarefulLoad  # a list, empty for none: the careful path refuses anything else
+                pks = [self.pks.get((related_label, _as_key(reference))) for reference in value]
                 if None in pks:
                     raise NeedsCarefulLoad  # a link to something not loaded yet, or a raw id
                 entry.links[name] = pks

@@ -33,6 +33,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db.models import F
+from django.db.models.constants import LOOKUP_SEP
 from django.utils import timezone
 
 from archive.bulk_load import BulkLoader, NeedsCarefulLoad
@@ -97,6 +99,9 @@ def check_reference(field, value, *, must_exist: bool) -> None:
                 f"{field.name}: a {label} is named by its natural key, a list of its key's values "
                 f'(such as ["a-slug"]), not {json.dumps(key)}'
             )
+        parts = len(NATURAL_KEY_FIELDS.get(related._meta.label_lower, ()))
+        if len(key) != parts:
+            raise Refused(f"{field.name}: a {label} natural key has {parts} part(s), not {len(key)}: {json.dumps(key)}")
         for part in key:
             if isinstance(part, str):
                 check_text(field.name, part)
@@ -151,14 +156,25 @@ def violated_constraint(model, error: IntegrityError) -> str:
     text = str(error)
     for constraint in model._meta.constraints:
         if re.search(rf"\b{re.escape(constraint.name)}\b", text):
-            condition = getattr(constraint, "condition", None)
-            named = getattr(constraint, "fields", ()) or (sorted(condition.referenced_base_fields) if condition else ())
-            fields = ", ".join(named)
+            fields = ", ".join(constraint_fields(constraint))
             message = constraint.violation_error_message
             if message == constraint.default_violation_error_message:
                 message = f"breaks the rule “{constraint.name}”"
             return f"{fields}: {message}" if fields else str(message)
     return f"the database refused it: {text}"
+
+
+def constraint_fields(constraint) -> list[str]:
+    """The fields a constraint is about: its own list, or those its condition reads (a Q says; an
+    expression such as Exact(Length("ons_code"), 9) is searched for its field references)."""
+    if getattr(constraint, "fields", ()):
+        return list(constraint.fields)
+    condition = getattr(constraint, "condition", None)
+    if condition is None:
+        return []
+    if hasattr(condition, "referenced_base_fields"):
+        return sorted(condition.referenced_base_fields)
+    return sorted({part.name.split(LOOKUP_SEP)[0] for part in condition.flatten() if isinstance(part, F)})
 
 
 class Loader:
@@ -219,6 +235,7 @@ class Loader:
             raise Refused(f"the same natural key as object {keys_seen[key]} in this file")
         keys_seen[key] = index
         self.check_values(model, fields)
+        self.refuse_missing_owners(model, fields)
         try:
             (deserialized,) = serializers.python.Deserializer(
                 [{"model": entry["model"], "fields": fields}], handle_forward_references=True
@@ -260,6 +277,16 @@ class Loader:
         return model
 
     @staticmethod
+    def refuse_missing_owners(model, fields: dict):
+        """A record whose natural key goes through the record it belongs to (a statement's article, a
+        role's person, a judgement's inspection) must name it: Django's deserializer would build the
+        key through it and fail."""
+        for name in NATURAL_KEY_FIELDS[model._meta.label_lower]:
+            field = model._meta.get_field(name)
+            if field.is_relation and not field.null and fields.get(name) is None:
+                raise Refused(f"{name}: required: the {field.related_model._meta.label} this record belongs to")
+
+    @staticmethod
     def check_values(model, fields: dict):
         """Unknown fields, values that do not parse and references that are not natural keys, named
         before Django's deserializer sees them: it would take a bare number for a database id, and
@@ -272,10 +299,13 @@ class Loader:
                 raise Refused(f"unknown field “{name}”") from error
             if name in NOT_IN_FIXTURES or getattr(field, "generated", False) or field.auto_created:
                 raise Refused(f"{name}: set by the archive itself, not by a fixture")
+            if value is None and field.many_to_many:
+                raise Refused(f"{name}: a list, empty for none, not null")
             if value is None:
                 continue
             if field.is_relation:
-                check_reference(field, value, must_exist=name in in_natural_key)
+                # Required to build this record's natural key: it cannot wait for a later object.
+                check_reference(field, value, must_exist=name in in_natural_key and not field.null)
                 continue
             # Django's fields would store str(value) of anything in a text field, and int(1.5) in an
             # integer field: a fixture's mistake kept as if it were the source's.
