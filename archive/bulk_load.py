@@ -90,10 +90,11 @@ def _as_key(value) -> tuple | None:
 
 
 class Entry:
-    __slots__ = ("path", "index", "model", "fields", "instance", "links")
+    __slots__ = ("path", "index", "model", "fields", "instance", "links", "order")
 
     def __init__(self, path: Path, index: int, model, fields: dict):
         self.path, self.index, self.model, self.fields = path, index, model, fields
+        self.order = 0  # its place in the whole load, files in the order given
         self.instance = None
         self.links: dict[str, list[int]] = {}
 
@@ -107,6 +108,7 @@ class BulkLoader:
         self.pks: dict[tuple, int] = {}  # (model label, natural key) → pk, for rows known to exist
         self.absent: set[tuple] = set()  # (model label, natural key) looked up and not found
         self.created: dict[tuple, object] = {}  # (model label, natural key) → instance written in this load
+        self.created_order: dict[tuple, int] = {}  # (model label, natural key) → its entry's ``Entry.order``
         self.new_pks: dict[str, set[int]] = defaultdict(set)  # model label → keys of the records written in this load
         self.models: dict[str, type] = {}
         self.fields_allowed: dict[type, set[str]] = {}
@@ -123,6 +125,7 @@ class BulkLoader:
         article_files: dict[str, Path] = {}
         self.statement_positions: dict[Path, dict[str, set[int]]] = {}
         position = None  # a statement's position field, to parse positions with
+        order = 0
         for path in (path if isinstance(path, Path) else Path(path) for path in paths):
             try:
                 entries = json.loads(path.read_text(encoding="utf-8"))
@@ -133,6 +136,7 @@ class BulkLoader:
             positions: dict[str, set[int]] = defaultdict(set)
             for index, raw in enumerate(entries, start=1):
                 entry = self.checked(path, index, raw)
+                entry.order = order = order + 1
                 label = entry.model._meta.label_lower
                 if label in ("articles.article", "people.statement"):
                     slug = (
@@ -394,6 +398,10 @@ class BulkLoader:
                 raise NeedsCarefulLoad  # a reference written as a raw id: the careful path decides
             created = self.created.get((related_label, related_key))
             if created is not None:
+                if not field.null and self.created_order[(related_label, related_key)] > entry.order:
+                    # A required reference to a record later in the load: the careful path, which loads
+                    # in the files' order, refuses it (it must exist already or come earlier).
+                    raise NeedsCarefulLoad
                 values[position[name]] = created.pk
                 cached.append((field, created))  # so clean() can read it (a statement's article body)
             else:
@@ -555,6 +563,7 @@ class BulkLoader:
             self.pks[(label, key)] = entry.instance.pk
             self.absent.discard((label, key))
             self.created[(label, key)] = entry.instance
+            self.created_order[(label, key)] = entry.order
             self.new_pks[label].add(entry.instance.pk)
         self.loader.tally[(model._meta.label, "created")] += len(instances)
 

@@ -883,3 +883,34 @@ def test_a_role_may_name_an_organisation_that_comes_later_in_the_load(tmp_path, 
     organisation = {"model": "people.person", "fields": {"slug": "new-org", "name": "New Org", "kind": "organisation"}}
     outcome = both_ways(monkeypatch, write(tmp_path, [role, organisation]))
     assert "people.Role: 1 created" in outcome
+
+
+@pytest.mark.parametrize(
+    ("files", "refusal"),
+    [
+        # A statement before its article; an article before its new publisher (in a later file).
+        (
+            [[statement_fixture(), article_fixture()]],
+            "object 1 (people.Statement ['hand-made-article', 1]): article: no",
+        ),
+        (
+            [
+                [article_fixture(publisher=["new-gazette"])],
+                [
+                    {
+                        "model": "articles.publisher",
+                        "fields": {"name": "New Gazette", "slug": "new-gazette", "kind": "news"},
+                    }
+                ],
+            ],
+            "object 1 (articles.Article ['hand-made-article']): publisher: no articles.Publisher",
+        ),
+    ],
+)
+def test_a_required_reference_to_a_record_later_in_the_load_is_refused_by_both_paths(
+    tmp_path, monkeypatch, files, refusal
+):
+    """The careful path loads in the files' order, so what a record requires must exist already or come
+    earlier; the batched path, which loads model by model, must not be more lenient."""
+    paths = [write(tmp_path, entries, name=f"{number}.json") for number, entries in enumerate(files)]
+    assert refusal in both_ways(monkeypatch, *paths)
