@@ -17,6 +17,7 @@ from archive.counting import SubqueryCount
 from archive.curation import VersionedModel
 from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape, partial_date_year
 from archive.fulltext import FTS5MatchField, OwnTableSQL, SearchableQuerySet
+from archive.limits import SMALLINT_MAX
 from archive.paths import record_path
 
 
@@ -370,7 +371,9 @@ class InspectionJudgement(VersionedModel):
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="judgements")
     area = models.CharField(max_length=40, choices=JudgementArea)
     judgement = models.CharField(max_length=40, choices=Judgement)
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order in which the report lists the areas.")
+    position = models.PositiveSmallIntegerField(
+        default=0, validators=[SMALLINT_MAX], help_text="Order in which the report lists the areas."
+    )
     # "help-and-protection:inadequate": one value per area and grade, for the per-area facet.
     area_judgement = models.GeneratedField(
         expression=Concat("area", models.Value(":"), "judgement"),

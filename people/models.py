@@ -15,6 +15,7 @@ from archive.counting import SubqueryCount
 from archive.curation import VersionedModel
 from archive.dates import PartialDateField, partial_date_not_before, partial_date_shape
 from archive.fulltext import FTS5MatchField, SearchableQuerySet
+from archive.limits import SMALLINT_MAX
 from archive.paths import record_path
 from articles.models import previews_drafts, published_condition, words_match
 
@@ -183,7 +184,9 @@ class Statement(VersionedModel):
     Kind = StatementKind
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="statements")
-    position = models.PositiveSmallIntegerField(help_text="1 for the article's first remark, 2 for the next, …")
+    position = models.PositiveSmallIntegerField(
+        validators=[SMALLINT_MAX], help_text="1 for the article's first remark, 2 for the next, …"
+    )
     speaker = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="statements")
     role_as_printed = models.CharField(
         max_length=300, blank=True, help_text="How this article describes the speaker, word for word."

@@ -868,6 +868,12 @@ JUDGEMENT = {"inspection": ["sandwell-2013-06-looked-after-children"], "area": "
             "publisher: a articles.Publisher natural key has 1 part(s), not 2",
         ),
         ([{"model": ["articles.publisher"], "fields": {}}], "object 1 (['articles.publisher']): unknown model"),
+        # Past PostgreSQL's smallint: refused on SQLite too, whose range Django takes as 64-bit.
+        (
+            [article_fixture(), statement_fixture(position=40000)],
+            "object 2 (people.Statement ['hand-made-article', 40000]): position: Ensure this value is less than or "
+            "equal to 32767",
+        ),
     ],
 )
 def test_a_malformed_record_is_refused_by_name_by_both_paths(tmp_path, monkeypatch, entries, refusal):
