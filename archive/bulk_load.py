@@ -42,7 +42,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, DataError, connections, models, router
 
 from archive.curation import FIXTURE_CHANGE_REASON_PREFIX, VersionedModel, history_of
-from archive.fixtures import NOT_IN_FIXTURES
+from archive.fixtures import NOT_IN_FIXTURES, as_natural_key, of_another_kind
 from archive.instances import init_is_listened, new_instance
 
 # Rows per INSERT and keys per IN (…) look-up: well under SQLite's 32,766 bound variables.
@@ -78,17 +78,6 @@ def load_order(labels) -> list:
     return [models[label] for label in graph.static_order()]
 
 
-def _as_key(value) -> tuple | None:
-    """A natural-key reference as a tuple, or None when it is not written as one (a raw id, a bare string,
-    an empty list, a part that is not text or a whole number): the careful path's ``check_reference``."""
-    if isinstance(value, list):
-        if len(value) == 1 and type(value[0]) is str:
-            return (value[0],)  # a slug or code: nearly every reference
-        if value and all(type(part) in (str, int) for part in value):
-            return tuple(value)
-    return None
-
-
 class Entry:
     __slots__ = ("path", "index", "model", "fields", "instance", "links", "order")
 
@@ -107,8 +96,7 @@ class BulkLoader:
         self.natural_key_fields = natural_key_fields
         self.pks: dict[tuple, int] = {}  # (model label, natural key) → pk, for rows known to exist
         self.absent: set[tuple] = set()  # (model label, natural key) looked up and not found
-        self.created: dict[tuple, object] = {}  # (model label, natural key) → instance written in this load
-        self.created_order: dict[tuple, int] = {}  # (model label, natural key) → its entry's ``Entry.order``
+        self.created: dict[tuple, Entry] = {}  # (model label, natural key) → entry of a record written in this load
         self.new_pks: dict[str, set[int]] = defaultdict(set)  # model label → keys of the records written in this load
         self.models: dict[str, type] = {}
         self.fields_allowed: dict[type, set[str]] = {}
@@ -220,7 +208,7 @@ class BulkLoader:
             elif value is None:
                 key.append(None)
             else:
-                related_key = _as_key(value)
+                related_key = as_natural_key(value)
                 if related_key is None:
                     raise NeedsCarefulLoad  # a reference written as a raw id: the careful path decides
                 key.append(self.pks.get((related_label, related_key)))
@@ -284,7 +272,7 @@ class BulkLoader:
                     raise NeedsCarefulLoad
                 keys = wanted[field.related_model]
                 for reference in references:
-                    key = _as_key(reference)
+                    key = as_natural_key(reference)
                     if key is None:
                         raise NeedsCarefulLoad
                     keys.add(key)
@@ -379,7 +367,7 @@ class BulkLoader:
             if many:
                 if not isinstance(value, list):
                     raise NeedsCarefulLoad  # a list, empty for none: the careful path refuses anything else
-                pks = [self.pks.get((related_label, _as_key(reference))) for reference in value]
+                pks = [self.pks.get((related_label, as_natural_key(reference))) for reference in value]
                 if None in pks:
                     raise NeedsCarefulLoad  # a link to something not loaded yet, or a raw id
                 entry.links[name] = pks
@@ -393,17 +381,17 @@ class BulkLoader:
                     raise NeedsCarefulLoad
                 values[position[name]] = None
                 continue
-            related_key = _as_key(value)
+            related_key = as_natural_key(value)
             if related_key is None:
                 raise NeedsCarefulLoad  # a reference written as a raw id: the careful path decides
             created = self.created.get((related_label, related_key))
             if created is not None:
-                if not field.null and self.created_order[(related_label, related_key)] > entry.order:
+                if not field.null and created.order > entry.order:
                     # A required reference to a record later in the load: the careful path, which loads
                     # in the files' order, refuses it (it must exist already or come earlier).
                     raise NeedsCarefulLoad
-                values[position[name]] = created.pk
-                cached.append((field, created))  # so clean() can read it (a statement's article body)
+                values[position[name]] = created.instance.pk
+                cached.append((field, created.instance))  # so clean() can read it (a statement's article body)
             else:
                 pk = self.pks.get((related_label, related_key))
                 if pk is None:
@@ -443,9 +431,7 @@ class BulkLoader:
         """
         values = instance.__dict__  # a new instance holds every concrete field's value by attname
         for check in self.field_checks(model):
-            field, attname, is_reference, is_text, is_integer, plain_type, choices, length, low, high, validators = (
-                check
-            )
+            field, attname, is_reference, plain_type, choices, length, low, high, validators = check
             if is_reference and field.name in references:
                 continue
             raw = values[attname]
@@ -465,9 +451,7 @@ class BulkLoader:
                     raise ValidationError(f"{field.name}: out of range")
                 for validator in validators:
                     validator(raw)
-            elif raw is not None and (
-                (is_text and not isinstance(raw, str)) or (is_integer and isinstance(raw, bool | float))
-            ):
+            elif raw is not None and of_another_kind(field, raw) is not None:
                 raise ValidationError(f"{field.name}: a value of another kind")  # as the careful path's check_values
             elif not (field.blank and raw in field.empty_values):
                 setattr(instance, attname, field.clean(raw, instance))
@@ -477,9 +461,9 @@ class BulkLoader:
                 field.to_python(raw)
 
     def field_checks(self, model) -> list[tuple]:
-        """Per field the load validates: the field, its attname, whether it is a reference, a text field
-        and an integer field, its plain Python type (or None), its choices, its length limit, its lower
-        and upper bounds, and the validators left to run."""
+        """Per field the load validates: the field, its attname, whether it is a reference, its plain
+        Python type (or None), its choices, its length limit, its lower and upper bounds, and the
+        validators left to run."""
         if model not in self.checks:
             checks = []
             for field in model._meta.concrete_fields:
@@ -504,12 +488,7 @@ class BulkLoader:
                 length = min(limits(MaxLengthValidator), default=None)
                 low = max(limits(MinValueValidator), default=None)
                 high = min(limits(MaxValueValidator), default=None)
-                is_text = isinstance(field, models.CharField | models.TextField)
-                is_integer = isinstance(field, models.IntegerField)
-                checks.append(
-                    (field, field.attname, field.is_relation, is_text, is_integer)
-                    + (plain_type, choices, length, low, high, others)
-                )
+                checks.append((field, field.attname, field.is_relation, plain_type, choices, length, low, high, others))
             self.checks[model] = checks
         return self.checks[model]
 
@@ -562,8 +541,7 @@ class BulkLoader:
         for entry, key in new:
             self.pks[(label, key)] = entry.instance.pk
             self.absent.discard((label, key))
-            self.created[(label, key)] = entry.instance
-            self.created_order[(label, key)] = entry.order
+            self.created[(label, key)] = entry
             self.new_pks[label].add(entry.instance.pk)
         self.loader.tally[(model._meta.label, "created")] += len(instances)
 
@@ -814,17 +792,12 @@ def insert_links(model, name: str, pairs: list[tuple[int, int]]) -> tuple[list, 
         return [], []
     through = model._meta.get_field(name).remote_field.through
     source, target = _through_columns(model, name)
-    fields = [field for field in through._meta.concrete_fields if not field.generated]
     own_key = through._meta.pk.attname
-    attnames = [field.attname for field in fields]
-    if sorted(attnames) != sorted([own_key, source, target]):
+    by_attname = {field.attname: field for field in through._meta.concrete_fields if not field.generated}
+    if by_attname.keys() != {own_key, source, target}:
         raise NeedsCarefulLoad  # a link table with more than its two sides: the careful path decides
-    order = [attnames.index(own_key), attnames.index(source), attnames.index(target)]
-    rows = []
-    for pk, (this, other) in zip(allocate_ids(through, len(pairs)), pairs, strict=True):
-        row = [None, None, None]
-        row[order[0]], row[order[1]], row[order[2]] = pk, this, other
-        rows.append(row)
+    fields = [by_attname[own_key], by_attname[source], by_attname[target]]
+    rows = [[pk, this, other] for pk, (this, other) in zip(allocate_ids(through, len(pairs)), pairs, strict=True)]
     write_rows(through, fields, [list(row) for row in rows])  # copies: write_rows may prepare values in place
     return fields, rows
 

@@ -9,8 +9,32 @@ import, the export) keeps their files alike and byte-stable.
 import json
 
 from django.core import serializers
+from django.db import models
 
 NOT_IN_FIXTURES = {"version", "created_at", "updated_at"}
+
+
+def as_natural_key(value) -> tuple | None:
+    """A reference as the natural key it is written as (a list of text or whole numbers), or None when it is
+    not one: a raw database id, a bare string, an empty list, a part of another type. Both load paths read
+    references through this, so that they refuse the same ones."""
+    if isinstance(value, list):
+        if len(value) == 1 and type(value[0]) is str:
+            return (value[0],)  # a slug or code: nearly every reference
+        if value and all(type(part) in (str, int) for part in value):
+            return tuple(value)
+    return None
+
+
+def of_another_kind(field, value) -> str | None:
+    """What ``field`` takes, when ``value`` is not of that kind. Django's fields would store str(value) of
+    anything in a text field, and int(1.5) in an integer field: a fixture's mistake kept as if it were the
+    source's."""
+    if isinstance(field, models.CharField | models.TextField) and not isinstance(value, str):
+        return "text"
+    if isinstance(field, models.IntegerField) and isinstance(value, bool | float):
+        return "a whole number"
+    return None
 
 
 def fixture_data(objects) -> list[dict]:

@@ -32,7 +32,7 @@ from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
-from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.constants import LOOKUP_SEP
 from django.utils import timezone
@@ -45,7 +45,7 @@ from archive.curation import (
     record_history,
     versions_of,
 )
-from archive.fixtures import NOT_IN_FIXTURES
+from archive.fixtures import NOT_IN_FIXTURES, as_natural_key, of_another_kind
 from articles.models import Article
 from people.models import Statement
 
@@ -94,7 +94,7 @@ def check_reference(field, value, *, must_exist: bool) -> None:
     if field.many_to_many and not isinstance(value, list):
         raise Refused(f"{field.name}: a list of {label} natural keys, not {json.dumps(value)}")
     for key in value if field.many_to_many else [value]:
-        if not (isinstance(key, list) and key and all(type(part) in (str, int) for part in key)):
+        if as_natural_key(key) is None:
             raise Refused(
                 f"{field.name}: a {label} is named by its natural key, a list of its key's values "
                 f'(such as ["a-slug"]), not {json.dumps(key)}'
@@ -307,12 +307,9 @@ class Loader:
                 # Required to build this record's natural key: it cannot wait for a later object.
                 check_reference(field, value, must_exist=name in in_natural_key and not field.null)
                 continue
-            # Django's fields would store str(value) of anything in a text field, and int(1.5) in an
-            # integer field: a fixture's mistake kept as if it were the source's.
-            if isinstance(field, models.CharField | models.TextField) and not isinstance(value, str):
-                raise Refused(f"{name}: text, not {json.dumps(value)}")
-            if isinstance(field, models.IntegerField) and isinstance(value, bool | float):
-                raise Refused(f"{name}: a whole number, not {json.dumps(value)}")
+            kind = of_another_kind(field, value)
+            if kind is not None:
+                raise Refused(f"{name}: {kind}, not {json.dumps(value)}")
             if isinstance(value, str):
                 check_text(name, value)
             try:
