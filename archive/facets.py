@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import operator
 import unicodedata
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -35,6 +36,8 @@ NOT_FOUND = "Not found"
 # Where a visitor is in a list (a page number, a Next or Previous link's cursor): a link that changes
 # what the list holds starts it again from the top.
 PLACE_IN_LIST = frozenset({"page", "after", "before"})
+# Each counted group's place in the facet's order, and how many rows all its groups hold.
+RANK_AND_TOTAL = "ROW_NUMBER() OVER (ORDER BY {order}) AS facet_rank, SUM(g.facet_count) OVER () AS facet_total"
 # The facets whose every counted value the page lists (its "Show more" links add one each).
 SHOW_MORE_PARAM = "more"
 
@@ -113,6 +116,7 @@ class FacetResult:
     label: str
     options: list[FacetOption] = field(default_factory=list)
     truncated: bool = False  # more values exist than are shown
+    rows_counted: int | None = None  # how many results, when the facet's counts say (``FacetFilter.count``)
     find_url_name: str = ""  # the list where every value can be searched, when not all are shown
     # Per request, not cached: the options the page lists, the query of the link that lists them all,
     # and the address of the list that finds any value (it depends on the request's script prefix).
@@ -210,6 +214,12 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
             return qs.filter(pk__in=qs.model._default_manager.filter(**lookup).values("pk"))
         return qs.filter(**lookup)
 
+    @property
+    def names_chosen_values(self) -> bool:
+        """Whether a chosen value is named by the archive's own rows (free text, a record's slug), not
+        by its choices or as itself."""
+        return self.choices is None and self.coerce is str
+
     def label_for(self, value, label_from_row=None) -> str:
         if label_from_row is NOT_FOUND:
             return NOT_FOUND
@@ -244,20 +254,11 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
             related.order_by(), value_path, from_related(self.label_field), from_related(self.group_by), back
         )
 
-    def _grouped(self, qs, only=None):
-        """Grouped rows with ``value``, ``label`` and ``facet_count``; ``only``: just these values."""
+    def _grouped(self, qs):
+        """Grouped rows with ``value``, ``label`` and ``facet_count``."""
         side = self._counted_side(qs)
-        counted = side.queryset if only is None else side.queryset.filter(**{f"{side.value}__in": only})
         columns = {"value": F(side.value)} | ({"label": F(side.label)} if side.label else {})
-        return counted.values(**columns).annotate(facet_count=Count(side.counted, distinct=self.many))
-
-    def _as_row(self, grouped_row) -> dict:
-        """A grouped row keyed by this filter's own field names, as the rest of the facet reads them."""
-        return {
-            self.field_name: grouped_row["value"],
-            self.label_field: grouped_row.get("label"),
-            "facet_count": grouped_row["facet_count"],
-        }
+        return side.queryset.values(**columns).annotate(facet_count=Count(side.counted, distinct=self.many))
 
     def _has_value(self, row) -> bool:
         # Rows without a value (no related row, a blank choice) are dropped after grouping:
@@ -277,41 +278,95 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
             model = model._meta.get_field(name).related_model
         return model
 
-    def _top_groups_by_key(self, qs, limit: int) -> list[dict]:
-        """The most frequent related objects, grouped by key, with value and label joined afterwards."""
+    def _options_query(self, qs, selected, base_queryset, limit: int) -> tuple[str, list]:
+        """One query for the whole facet: its top values, the chosen ones wherever they rank, and the
+        chosen ones' labels (for those with no results here).
+
+        Rows are (value, label, count, rank). The counted rows are numbered in the facet's order
+        (``rank``) and come chosen first, then by rank, so that ``limit`` spare rows after the chosen
+        ones hold every value of the top ``limit`` (three more for the empty and blank groups, dropped
+        later). The chosen values' labels follow as rows with no count: a chosen value may have no
+        results with the other filters applied, or none at all. Asking for them apart took up to two
+        more queries a facet, and a page with several such choices went past its budget.
+        """
         connection = connections[qs.db]
         quote = connection.ops.quote_name
-        side = self._counted_side(qs)
-        if self.many:
-            # Distinct (key, result) pairs first, then counted per key: the same numbers as
-            # COUNT(DISTINCT …) per group, which PostgreSQL computes by sorting within every group
-            # (1.5 s for the speakers of 100k articles, 0.7 s this way; SQLite takes the same time).
-            pairs = side.queryset.values(facet_key=F(side.group_by), counted_key=F(side.counted)).distinct().order_by()
-            pairs_sql, params = pairs.query.sql_with_params()
+        marks = ", ".join(["%s"] * len(selected))
+        fetched = limit + 3 + len(selected)
+        if self.group_by:
+            side = self._counted_side(qs)
+            if self.many:
+                # Distinct (key, result) pairs first, then counted per key: the same numbers as
+                # COUNT(DISTINCT …) per group, which PostgreSQL computes by sorting within every group
+                # (1.5 s for the speakers of 100k articles, 0.7 s this way; SQLite takes the same time).
+                pairs = (
+                    side.queryset.values(facet_key=F(side.group_by), counted_key=F(side.counted)).distinct().order_by()
+                )
+                pairs_sql, params = pairs.query.sql_with_params()
+                grouped = f"SELECT p.facet_key, COUNT(*) AS facet_count FROM ({pairs_sql}) p GROUP BY p.facet_key"
+            else:
+                grouping = (
+                    side.queryset.annotate(facet_key=F(side.group_by))
+                    .values("facet_key")
+                    .annotate(facet_count=Count(side.counted))
+                    .order_by()
+                )
+                grouped, params = grouping.query.sql_with_params()
+            params = list(params)
+            # Grouped by the integer key alone; the value and label are joined onto the rows kept.
+            related = self._related_model(qs.model)
+            table, key = quote(related._meta.db_table), quote(related._meta.pk.column)
+            value, label = (quote(related._meta.get_field(name).column) for name in (self.value_attr, self.label_attr))
+            chosen_first = ""
+            if selected:
+                chosen_keys = f"SELECT {key} FROM {table} WHERE {value} IN ({marks})"
+                chosen_first = f"CASE WHEN ranked.facet_key IN ({chosen_keys}) THEN 0 ELSE 1 END, "
+                params += selected
+            top = (
+                f"SELECT g.facet_key, g.facet_count, {RANK_AND_TOTAL.format(order='g.facet_count DESC, g.facet_key')} "
+                f"FROM ({grouped}) g"
+            )
             sql = (
-                f"SELECT p.facet_key, COUNT(*) AS facet_count FROM ({pairs_sql}) p GROUP BY p.facet_key "
-                f"ORDER BY 2 DESC, 1 ASC LIMIT {int(limit)}"
+                f"SELECT r.{value}, r.{label}, t.facet_count, t.facet_rank, t.facet_total FROM "
+                f"(SELECT * FROM ({top}) ranked ORDER BY {chosen_first}ranked.facet_rank LIMIT {fetched}) t "
+                f"JOIN {table} r ON r.{key} = t.facet_key"
             )
-        else:
-            grouped = (
-                side.queryset.annotate(facet_key=F(side.group_by))
-                .values("facet_key")
-                .annotate(facet_count=Count(side.counted))
-                .order_by("-facet_count", "facet_key")[:limit]
-            )
-            sql, params = grouped.query.sql_with_params()
-        related = self._related_model(qs.model)
-        columns = {name: quote(related._meta.get_field(name).column) for name in (self.value_attr, self.label_attr)}
-        joined = (
-            f"SELECT r.{columns[self.value_attr]}, r.{columns[self.label_attr]}, g.facet_count "
-            f"FROM ({sql}) g JOIN {quote(related._meta.db_table)} r ON r.{quote(related._meta.pk.column)} = g.facet_key"
+            if selected:
+                sql += f" UNION ALL SELECT r.{value}, r.{label}, NULL, NULL, NULL FROM {table} r"
+                sql += f" WHERE r.{value} IN ({marks})"
+                params += selected
+            return sql, params
+
+        grouped, params = self._grouped(qs).order_by().query.sql_with_params()
+        params = list(params)
+        # A value with no label of its own is its label (NULL would be text to PostgreSQL, not the value's type).
+        label = "g.label" if self.label_field else "g.value"
+        order = {
+            "count": f"g.facet_count DESC, {'g.label' if self.label_field else 'g.value'}",
+            "value_desc": "g.value DESC",
+        }.get(self.order, "g.value")
+        chosen_first = ""
+        if selected:
+            chosen_first = f"CASE WHEN ranked.value IN ({marks}) THEN 0 ELSE 1 END, "
+            params += selected
+        top = (
+            f"SELECT g.value, {label} AS label, g.facet_count, {RANK_AND_TOTAL.format(order=order)} FROM ({grouped}) g"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(joined, params)
-            return [
-                {self.field_name: value, self.label_field: label, "facet_count": count}
-                for value, label, count in cursor.fetchall()
-            ]
+        sql = f"SELECT * FROM (SELECT * FROM ({top}) ranked ORDER BY {chosen_first}ranked.facet_rank LIMIT {fetched}) t"
+        if selected and self.names_chosen_values:
+            # A text value is named as the archive names it, or shown as not found: the address could
+            # carry any text. (A year is checked as it is read, and shown as itself: finding whether any
+            # article has it would scan them all when it has none.)
+            named = (
+                base_queryset.order_by()
+                .filter(**{f"{self.field_name}__in": selected})
+                .values(value=F(self.field_name), label=F(self.label_field or self.field_name))
+                .distinct()
+            )
+            named_sql, named_params = named.query.sql_with_params()
+            sql += f" UNION ALL SELECT n.value, n.label, NULL, NULL, NULL FROM ({named_sql}) n"
+            params += named_params
+        return sql, params
 
     def counts_each_row_once(self, model) -> bool:
         """Whether every row of ``model`` has exactly one value of this facet, never an empty one."""
@@ -331,50 +386,38 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
         return True
 
     def count(self, qs, selected, base_queryset, limit):
-        """The options of this facet over ``qs`` (the list with every other filter applied)."""
-        if self.group_by:
-            # One spare row: the group of rows with no related object (key NULL) drops out in the join.
-            rows = [row for row in self._top_groups_by_key(qs, limit + 2) if self._has_value(row)]
-        else:
-            grouped = self._grouped(qs)
-            if self.order == "count":
-                grouped = grouped.order_by("-facet_count", "label" if self.label_field else "value")
-            elif self.order in ("value", "value_desc"):
-                grouped = grouped.order_by(f"{'-' if self.order == 'value_desc' else ''}value")
-            # Two spare rows, for the empty and blank groups dropped below.
-            rows = [self._as_row(row) for row in grouped[: limit + 3]]
-            rows = [row for row in rows if self._has_value(row)]
-        truncated = len(rows) > limit
-        rows = rows[:limit]
+        """The options of this facet over ``qs`` (the list with every other filter applied): one query."""
+        sql, params = self._options_query(qs, list(selected), base_queryset, limit)
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        counted, labels = [], {}
+        rows_counted = 0
+        for value, label, facet_count, rank, total in fetched:
+            if facet_count is None:
+                labels[value] = label
+            else:
+                rows_counted = int(total)
+                row = {self.field_name: value, self.label_field: label, "facet_count": facet_count}
+                if self._has_value(row):
+                    counted.append((rank, row))
+        counted.sort(key=operator.itemgetter(0))
+        truncated = len(counted) > limit
+        rows = [row for _, row in counted[:limit]]
         seen = {row[self.field_name] for row in rows}
-        missing = [value for value in selected if value not in seen]
-        if missing:
-            # Selected values stay visible even when outside the top values or at zero.
-            extra = {row["value"]: self._as_row(row) for row in self._grouped(qs, only=missing)}
-            labels = {}
-            if self.choices is None and len(extra) < len(missing):
-                # Labels for selected values with no results here; a value found nowhere is not
-                # echoed back (the address could carry any text), but shown as not found.
-                if self.group_by:
-                    related = self._related_model(qs.model)._default_manager
-                    found = related.filter(**{f"{self.value_attr}__in": missing})
-                    labels = dict(found.values_list(self.value_attr, self.label_attr))
-                else:
-                    labels = dict(
-                        base_queryset.order_by()
-                        .filter(**{f"{self.field_name}__in": missing})
-                        .values_list(self.field_name, self.label_field or self.field_name)
-                        .distinct()
-                    )
-            for value in missing:
-                rows.append(
-                    extra.get(value)
-                    or {
-                        self.field_name: value,
-                        self.label_field: labels.get(value, NOT_FOUND) if self.choices is None else None,
-                        "facet_count": 0,
-                    }
-                )
+        beyond = {row[self.field_name]: row for _, row in counted[limit:]}
+        for value in selected:
+            if value in seen:
+                continue
+            # Chosen values stay visible even when outside the top values or at zero.
+            rows.append(
+                beyond.get(value)
+                or {
+                    self.field_name: value,
+                    self.label_field: labels.get(value, NOT_FOUND) if self.names_chosen_values else None,
+                    "facet_count": 0,
+                }
+            )
         options = [
             FacetOption(
                 value=row[self.field_name],
@@ -384,7 +427,9 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
             )
             for row in self._sorted_rows(rows)
         ]
-        return options, truncated
+        # With none of its own values chosen, a facet holding one value a row (or none: that group is
+        # counted too) is counted over exactly the listed rows: their number is its groups' sum.
+        return options, truncated, (rows_counted if not selected and not self.many else None)
 
 
 class SortFilter(ConfiguredOnce, django_filters.OrderingFilter):
@@ -563,19 +608,20 @@ class FacetedFilterSet(django_filters.FilterSet):
     def total_beside_facets(self) -> int:
         """How many results, for a page that shows the facets: read off their counts when it can be.
 
-        A facet that counts every result once (``FacetFilter.counts_each_row_once``) adds up to the
-        results: all its counts when none of its values is chosen, the chosen ones' when some are
-        (it is counted without its own filter, and a row has only one value). Counting the results
-        again would scan them a second time, a tenth of a second over a million statements, for a
-        number the grouped queries already have. Only when every such facet is cut short are they.
+        A facet with one value a row and none of its values chosen is counted over exactly the listed
+        rows, so its query sums its groups as it counts them (``rows_counted``), cut short or not.
+        Failing that, a facet that counts every result once (``FacetFilter.counts_each_row_once``)
+        adds up to the results over its chosen values (it is counted without its own filter, and a
+        row has only one value). Counting the results again would scan them a second time, a tenth
+        of a second over a million statements, and one more query than a list page may make.
         """
+        for result in self.facets:
+            if result.rows_counted is not None:
+                return result.rows_counted
         model = self.queryset.model
         for result in self.facets:
-            if not self.facet_filters[result.name].counts_each_row_once(model):
-                continue
-            if result.truncated and not result.selected:
-                continue
-            return sum(option.count for option in (result.selected or result.options))
+            if result.selected and self.facet_filters[result.name].counts_each_row_once(model):
+                return sum(option.count for option in result.selected)
         return self.total
 
     @cached_property
@@ -604,13 +650,14 @@ class FacetedFilterSet(django_filters.FilterSet):
         results = []
         for name, facet in self.facet_filters.items():
             selected = self.form.cleaned_data.get(name) or []
-            options, truncated = facet.count(self.queryset_without(name), selected, self.queryset, limit)
+            options, truncated, rows_counted = facet.count(self.queryset_without(name), selected, self.queryset, limit)
             results.append(
                 FacetResult(
                     name=name,
                     label=facet.label,
                     options=options,
                     truncated=truncated,
+                    rows_counted=rows_counted,
                     find_url_name=facet.find_url_name,
                 )
             )

@@ -17,7 +17,14 @@ from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article, ArticleKind, ArticleStatus, Inspection, Judgement, LocalAuthority, Publisher
 from people.models import Person, Statement, StatementKind
-from tests.factories import ArticleFactory, InspectionFactory, PersonFactory, PublisherFactory, StatementFactory
+from tests.factories import (
+    ArticleFactory,
+    InspectionFactory,
+    PersonFactory,
+    PublisherFactory,
+    RoleFactory,
+    StatementFactory,
+)
 
 ARTICLE_FACETS = ["publisher", "year", "kind", "person", "judgement", "authority"]
 STATEMENT_FACETS = ["speaker", "publisher", "year", "kind"]
@@ -249,6 +256,19 @@ def test_an_unknown_value_is_shown_at_zero_rather_than_silently_widening_the_lis
     html = Client().get("/articles/?publisher=Call+0800+000+000").content.decode()
     # Only the search form's hidden field carries it (to keep the filter), never visible text.
     assert html.count("Call 0800") == html.count('type="hidden" name="publisher" value="Call 0800 000 000"') == 1
+
+
+@pytest.mark.django_db
+def test_chosen_values_with_no_results_are_named_in_the_facets_one_query(django_assert_max_num_queries):
+    """A role title and a year no record has: the title is not found, the year (checked as read) is itself."""
+    RoleFactory(title="Chief executive of the trust")
+    with django_assert_max_num_queries(3 + 3):
+        people = Client().get("/people/?format=json&role=Warlock&role=Chief+executive+of+the+trust").json()
+    assert {"value": "Warlock", "label": "Not found", "count": 0, "selected": True} in people["facets"]["role"]
+    chief = next(o for o in people["facets"]["role"] if o["value"] == "Chief executive of the trust")
+    assert chief["label"] == "Chief executive of the trust" and chief["selected"] and chief["count"] > 0
+    articles = Client().get("/articles/?format=json&year=1901").json()
+    assert {"value": 1901, "label": "1901", "count": 0, "selected": True} in articles["facets"]["year"]
 
 
 @pytest.mark.django_db
