@@ -1,4 +1,4 @@
-"""python manage.py generate_archive --articles 100000 --seed 42 [--output FILE | --database-url URL]
+"""python manage.py generate_archive --articles 100000 --seed 42 [--output FILE [--replace] | --database-url URL]
 
 Builds a synthetic archive for measurement in a database of its own: never
 the real archive. It holds every real authority and inspection (the seed and
@@ -7,24 +7,42 @@ statements with realistic, skewed shapes: ~50 publishers, ~5,000 people and
 bodies, ~10 statements an article, over 20 years, a few publishers, speakers
 and councils accounting for most of the coverage.
 
+It writes only into a new SQLite file, a synthetic archive it made earlier
+(its synthetic_archive table, written first into every database it fills,
+says so), or an empty PostgreSQL database. Any other existing --output is
+refused unless --replace is given; the configured database (DATABASE_URL) is
+refused always. A refusal changes nothing.
+
 Search terms with known frequencies are planted for benchmarks: "kinship"
 occurs in about 2 % of articles (a rare term), "safeguarding" in about 30 %
 (a common one).
 """
 
+import contextlib
+import datetime
 import itertools
+import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import dj_database_url
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 CHILD_MARKER = "ARCHIVE_GENERATING_SYNTHETIC"
+# Written into every database this command fills, before anything else, so that a later run can tell its own
+# output (even a half-finished one) from a real archive or any other file before replacing it.
+MARKER_TABLE = "synthetic_archive"
+MADE_BY = "generate_archive"
+# The files SQLite keeps beside a database: a leftover log next to a new file would be replayed into it.
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+LOOPBACK_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 RARE_TERM, RARE_SHARE = "kinship", 0.02
 COMMON_TERM, COMMON_SHARE = "safeguarding", 0.30
 
@@ -163,9 +181,90 @@ class Zipf:
         return self.rng.choices(self.items, cum_weights=self.cumulative)[0]
 
 
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
 def sentence(rng: random.Random, length: int) -> str:
     words = [rng.choice(WORDS) for _ in range(length)]
     return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+
+def is_synthetic_archive(path: Path) -> bool:
+    """Whether the SQLite file at ``path`` is a synthetic archive this command made, read without writing a byte.
+
+    Its marker table says so. Files made before the marker existed are recognised by what bench/run_bench.py
+    wrote beside them (``<file>.meta.json``, the articles and seed asked for) agreeing with their content:
+    exactly that many articles with the generated slugs ``synthetic-<n>``.
+    """
+    try:
+        with read_only_sqlite(path) as database:
+            if database.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MARKER_TABLE]
+            ).fetchone():
+                return bool(database.execute(f"SELECT 1 FROM {MARKER_TABLE} WHERE made_by = ?", [MADE_BY]).fetchone())
+            meta = json.loads(Path(f"{path}.meta.json").read_text())
+            articles = meta["articles"] if isinstance(meta, dict) else None
+            if not isinstance(articles, int) or isinstance(articles, bool) or articles <= 0:
+                return False
+            generated = database.execute(
+                "SELECT count(*) FROM articles_article WHERE slug GLOB 'synthetic-[0-9]*'"
+            ).fetchone()[0]
+            return generated == articles
+    except (sqlite3.Error, OSError, ValueError, KeyError):
+        return False
+
+
+@contextlib.contextmanager
+def read_only_sqlite(path: Path):
+    """A read-only connection to a SQLite file that leaves no trace beside it.
+
+    A read-only connection to a database in WAL mode creates its -wal and -shm files if they are missing (and
+    leaves them); with neither there, no write is in a log to be missed, so the file is opened as immutable.
+    """
+    live = all(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
+    database = sqlite3.connect(f"{path.as_uri()}?mode=ro{'' if live else '&immutable=1'}", uri=True)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+def configured_database() -> dict:
+    return settings.DATABASES["default"]
+
+
+def is_configured_sqlite_file(path: Path) -> bool:
+    configured = configured_database()
+    if configured["ENGINE"] != "django.db.backends.sqlite3" or str(configured["NAME"]).startswith(("file:", ":")):
+        return False
+    real = Path(configured["NAME"])
+    if path == real.resolve():
+        return True
+    # The same file under another name (a hard link) is the real archive as much.
+    try:
+        return path.exists() and real.exists() and os.path.samefile(path, real)
+    except OSError:
+        return False
+
+
+def same_postgres_database(one: dict, other: dict) -> bool:
+    """Whether two parsed database settings name the same PostgreSQL database (loopback names count as one)."""
+
+    def host(settings_dict):
+        name = (settings_dict.get("HOST") or "").lower()
+        return "loopback" if name in LOOPBACK_HOSTS or name.startswith("/") else name
+
+    return (
+        one["NAME"] == other["NAME"]
+        and host(one) == host(other)
+        and str(one.get("PORT") or 5432) == str(other.get("PORT") or 5432)
+    )
+
+
+def describe_postgres(settings_dict: dict) -> str:
+    """A database by name, server and port, without the password its URL may hold."""
+    return f"{settings_dict['NAME']} on {settings_dict.get('HOST') or 'localhost'}:{settings_dict.get('PORT') or 5432}"
 
 
 class Command(BaseCommand):
@@ -177,13 +276,31 @@ class Command(BaseCommand):
         parser.add_argument("--statements-per-article", type=int, default=10)
         parser.add_argument("--publishers", type=int, default=50)
         parser.add_argument("--people", type=int, default=5_000)
-        parser.add_argument("--output", default="bench/archive-synthetic.sqlite3", help="SQLite file to create")
-        parser.add_argument("--database-url", help="Instead of --output: an empty PostgreSQL database to fill")
+        target = parser.add_mutually_exclusive_group()
+        target.add_argument(
+            "--output",
+            default="bench/archive-synthetic.sqlite3",
+            help="SQLite file to create; an existing one only if this command made it (or with --replace)",
+        )
+        target.add_argument("--database-url", help="Instead of --output: an empty PostgreSQL database to fill")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Overwrite --output even if it is not a synthetic archive (never the configured database)",
+        )
 
     def handle(self, *args, **options):
         if os.environ.get(CHILD_MARKER):
             return self.generate(options)
-        url = options["database_url"] or self.sqlite_url(Path(options["output"]))
+        if options["database_url"]:
+            if options["replace"]:
+                raise CommandError(
+                    "--replace applies to --output only: a PostgreSQL database is never emptied by this command. "
+                    "Give an empty database (createdb NAME), or drop and recreate the one you named."
+                )
+            url = self.postgres_url(options["database_url"])
+        else:
+            url = self.sqlite_url(Path(options["output"]), replace=options["replace"])
         argv = (
             [sys.executable, "manage.py", "generate_archive", *sys.argv[2:]]
             if sys.argv[1:2] == ["generate_archive"]
@@ -201,25 +318,113 @@ class Command(BaseCommand):
         return [item for name in names for item in (f"--{name.replace('_', '-')}", str(options[name]))]
 
     @staticmethod
-    def sqlite_url(path: Path) -> str:
+    def sqlite_url(path: Path, *, replace: bool = False) -> str:
+        """The URL of a fresh SQLite file at ``path``, having removed what was there if that is safe.
+
+        Every check comes before anything is deleted or created: a refusal leaves the disk as it was.
+        """
         path = path.resolve()
-        real = Path(settings.DATABASES["default"]["NAME"]).resolve()
-        if path == real:
-            raise CommandError(f"{path} is the real archive: choose another --output.")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if is_configured_sqlite_file(path):
+            raise CommandError(
+                f"{path} is the database the settings use (DATABASE_URL, else db.sqlite3), which may be the real "
+                "archive: nothing was changed. Choose another --output; --replace never overwrites this database."
+            )
+        if path.is_dir():
+            raise CommandError(f"{path} is a directory: nothing was changed. Give --output a file name.")
+        companions = [Path(f"{path}{suffix}") for suffix in SQLITE_COMPANIONS]
+        if path.exists():
+            if not replace and not is_synthetic_archive(path):
+                raise CommandError(
+                    f"{path} exists and is not a synthetic archive made by generate_archive: nothing was changed. "
+                    "Choose another --output, or pass --replace to overwrite it."
+                )
+        elif not replace and (leftovers := [str(companion) for companion in companions if companion.exists()]):
+            raise CommandError(
+                f"{path} does not exist but files SQLite keeps beside one do ({', '.join(leftovers)}), and a "
+                "leftover log would be replayed into the new file: nothing was changed. Remove them, choose "
+                "another --output, or pass --replace."
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for file in (path, *companions):
+                file.unlink(missing_ok=True)
+        except OSError as error:
+            raise CommandError(f"Could not clear {path} for a new archive: {error}") from None
         return f"sqlite:///{path}"
+
+    @staticmethod
+    def postgres_url(url: str) -> str:
+        """``url`` if it names a PostgreSQL database other than the configured one (whether it is empty is
+        checked once connected, before anything is written)."""
+        try:
+            target = dj_database_url.parse(url)
+        except (ValueError, KeyError, TypeError) as error:
+            raise CommandError(f"--database-url {url!r} is not a database URL: {error}") from None
+        if target.get("ENGINE") != "django.db.backends.postgresql" or not target.get("NAME"):
+            raise CommandError(
+                "--database-url must name a PostgreSQL database (postgres://USER@HOST:PORT/NAME); "
+                "for a SQLite file give --output FILE."
+            )
+        configured = configured_database()
+        if configured["ENGINE"] == "django.db.backends.postgresql" and same_postgres_database(target, configured):
+            raise CommandError(
+                f"{describe_postgres(target)} is the database the settings use (DATABASE_URL), which may be the real "
+                "archive: nothing was changed. Create an empty database of its own for the synthetic archive "
+                "(createdb NAME) and name it with --database-url."
+            )
+        return url
+
+    @staticmethod
+    def tables_in_database() -> int:
+        """Every table there is, in any schema: a real archive need not live in the public schema."""
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT count(*) FROM pg_class JOIN pg_namespace ON pg_namespace.oid = pg_class.relnamespace "
+                    "WHERE pg_class.relkind IN ('r', 'p', 'v', 'm', 'f') "
+                    "AND pg_namespace.nspname NOT IN ('pg_catalog', 'information_schema') "
+                    "AND pg_namespace.nspname !~ '^pg_(toast|temp)'"
+                )
+            else:
+                cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+            return cursor.fetchone()[0]
+
+    def refuse_unless_empty(self):
+        """Writes go only into an empty database: one with any table in it may hold a real archive."""
+        where = (
+            f"PostgreSQL database {describe_postgres(connection.settings_dict)}"
+            if connection.vendor == "postgresql"
+            else str(connection.settings_dict["NAME"])
+        )
+        try:
+            tables = self.tables_in_database()
+        except DatabaseError as error:
+            raise CommandError(f"Could not open {where}: {error}".strip()) from None
+        if tables:
+            raise CommandError(
+                f"{where} is not empty ({tables} tables): generate_archive fills only an empty database, so that "
+                "it never writes into a real archive. Nothing was changed. Give a new, empty database; if this one "
+                "holds only an earlier synthetic archive, drop and recreate it first."
+            )
+
+    def mark_synthetic(self, options):
+        """The marker table, first of all: even a generation that fails half-way leaves a file recognised as its own."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TABLE {MARKER_TABLE} (made_by TEXT NOT NULL, articles INTEGER NOT NULL, "
+                "seed INTEGER NOT NULL, started TEXT NOT NULL, finished TEXT)"
+            )
+            cursor.execute(
+                f"INSERT INTO {MARKER_TABLE} (made_by, articles, seed, started) VALUES (%s, %s, %s, %s)",
+                [MADE_BY, options["articles"], options["seed"], now()],
+            )
 
     def generate(self, options):
         from articles.models import Article, ArticleKind, ArticleStatus, Inspection, Publisher, PublisherKind
         from people.models import Person, PersonKind, Role, Statement, StatementKind
 
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
-                if cursor.fetchone()[0]:
-                    raise CommandError("The PostgreSQL database is not empty: give an empty one.")
+        self.refuse_unless_empty()
+        self.mark_synthetic(options)
         rng = random.Random(options["seed"])
         call_command("migrate", verbosity=0)
         call_command("load_archive", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -299,6 +504,7 @@ class Command(BaseCommand):
                 Article.inspections.through.objects.bulk_create(links, batch_size=5_000)
             self.stdout.write(f"{min(start + batch, total)} / {total} articles")
         with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {MARKER_TABLE} SET finished = %s", [now()])
             cursor.execute("ANALYZE")  # fresh statistics for the query planner, on either engine
         self.stdout.write(
             f"Done: {Article.objects.count()} articles, {Statement.objects.count()} statements, "
