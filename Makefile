@@ -90,6 +90,8 @@ test-postgres: setup-dev node_modules/.installed
 
 # Measure the app against Datasette and the SQL floor on a synthetic archive; writes docs/benchmarks.md.
 # The archive is generated on the first run and reused after. BENCH_ARGS="--articles 5000" for a quick run.
+# With DATABASE_URL=postgres://… the app is measured on PostgreSQL too, in archive_bench_<N> on that server
+# (never DATABASE_URL's own database, which may be the real archive).
 BENCH_ARGS ?= --articles 100000 --seed 42
 BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/archive_bench_100k
 bench: setup

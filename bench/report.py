@@ -509,13 +509,14 @@ are measured afterwards, each alone:
   queries the same page makes with the cache emptied first (`cache.clear()`), so that it counts its facets and
   finds its page keys again, as the first request after any write does; replayed the same way, once to warm the
   file's pages and then up to 5 times (median). The app's *first* request is compared with it.
-- *App on PostgreSQL* (with `--postgres`): the same gunicorn command with `DATABASE_URL` naming a database that
-  `generate_archive --database-url` filled with the same seed. The app's prepared queries (a list page's rows, the
-  detail pages' questions) are prepared statements there, planned once per connection (`archive/prepared.py`).
-  Datasette and the floor are SQLite-only.
+- *App on PostgreSQL* (with `--postgres`, or started with `DATABASE_URL` naming PostgreSQL: then
+  `archive_bench_<N>` on its server, never its own database): the same gunicorn command with `DATABASE_URL`
+  naming a database that `generate_archive --database-url` filled with the same seed. The app's prepared queries
+  (a list page's rows, the detail pages' questions) are prepared statements there, planned once per connection
+  (`archive/prepared.py`). Datasette and the floor are SQLite-only.
 
-**Data.** `generate_archive --articles N --seed S` fills `bench/archive-N.sqlite3` (and, with `--postgres`, the
-PostgreSQL database). With `--reuse` an existing file is used again; if the app has gained migrations since it
+**Data.** `generate_archive --articles N --seed S` fills `bench/archive-N.sqlite3` (and the PostgreSQL database,
+if the run measures one). With `--reuse` an existing file is used again; if the app has gained migrations since it
 was generated they are applied to it, followed by `ANALYZE` as at the end of `generate_archive` (indexes added
 without statistics can make SQLite choose very different plans). Before Datasette and the floor read the file,
 its write-ahead log is checkpointed into it: `-i` reads the main file only. The PostgreSQL database is given

@@ -10,6 +10,11 @@ with _nosuggest=1), measures each page's latency and throughput, times
 loading 10k articles from fixtures, then prints a table and writes
 docs/benchmarks.md (and the raw figures to bench/results/).
 
+The app is measured on PostgreSQL too with --postgres URL, or when the run
+starts with DATABASE_URL naming a PostgreSQL database: then not in that
+database (it may be the real archive) but in archive_bench_<N> on the same
+server (bench_postgres_url), created and filled if missing.
+
 Every server it starts listens on 127.0.0.1 (ports 8300-8399) and is stopped
 before it exits. Datasette lives in bench/.venv-datasette, installed from
 requirements-bench.txt when missing, so its dependencies never meet the app's.
@@ -29,7 +34,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -149,14 +154,78 @@ def prepare_sqlite(args) -> Path:
     return database
 
 
+POSTGRES_SCHEMES = ("postgres", "postgresql")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def bench_postgres_url(database_url: str | None, articles: int) -> str | None:
+    """The PostgreSQL database a run measures when DATABASE_URL names one, or None if it names none.
+
+    Never DATABASE_URL's own database, which may be the real archive: ``archive_bench_<N>`` on the same server,
+    with the same user and options (the name the Makefile's BENCH_POSTGRES_URL gives it).
+    """
+    parts = urlsplit(database_url or "")
+    if parts.scheme not in POSTGRES_SCHEMES:
+        return None
+    return urlunsplit(parts._replace(path=f"/archive_bench_{size_label(articles)}"))
+
+
+def postgres_database(url: str | None) -> tuple[str, int, str] | None:
+    """The server, port and database a postgres:// URL names (the loopback's names counted as one), or None."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in POSTGRES_SCHEMES:
+        return None
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        return None
+    host = (parts.hostname or "localhost").lower()
+    return ("loopback" if host in LOOPBACK_HOSTS else host, port, unquote(parts.path.lstrip("/")))
+
+
+def without_password(url: str) -> str:
+    """A URL fit for the run's output: any password in it replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
+def choose_postgres(args) -> str | None:
+    """The PostgreSQL database this run measures, if any: --postgres, else one derived from DATABASE_URL.
+
+    Whichever it is, it must not be DATABASE_URL's own database: the run fills, migrates and vacuums the
+    database it measures, and DATABASE_URL may name the real archive.
+    """
+    configured = os.environ.get("DATABASE_URL", "")
+    url = args.postgres
+    if not url:
+        url = bench_postgres_url(configured, args.articles)
+        if url:
+            log(
+                f"DATABASE_URL names a PostgreSQL database: the app is measured on PostgreSQL too, in "
+                f"{without_password(url)}, a database of its own on the same server, never DATABASE_URL's "
+                "(--postgres URL names another)"
+            )
+    if url and postgres_database(url) == postgres_database(configured):
+        raise SystemExit(
+            f"{without_password(url)} is the database DATABASE_URL names, which may be the real archive: the "
+            "benchmark fills and migrates the database it measures. Name another with --postgres URL."
+        )
+    return url
+
+
 def prepare_postgres(args) -> str:
-    """Fill the PostgreSQL database named by --postgres (created if missing), or reuse it."""
+    """Fill the PostgreSQL database chosen for the run (created if missing), or reuse it."""
     import psycopg  # the app's own driver, in the app's virtualenv
 
     url = args.postgres
     parts = urlsplit(url)
-    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit("--postgres must name a server on the loopback (127.0.0.1).")
+    if parts.hostname not in LOOPBACK_HOSTS:
+        raise SystemExit(
+            f"The PostgreSQL benchmark database ({without_password(url)}) must be on a server on the loopback "
+            "(127.0.0.1): name one with --postgres URL, or unset DATABASE_URL to measure SQLite only."
+        )
     name = parts.path.lstrip("/")
     maintenance = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(maintenance, autocommit=True) as connection:
@@ -758,7 +827,12 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of the 4-client throughput run")
     parser.add_argument("--latency-budget", type=float, default=300.0, help="most seconds one page's latency run takes")
-    parser.add_argument("--postgres", metavar="URL", help="also run the app on this PostgreSQL database")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also run the app on this PostgreSQL database (default, when DATABASE_URL names PostgreSQL: "
+        "archive_bench_<N> on its server, never DATABASE_URL's own database)",
+    )
     parser.add_argument("--skip-load", action="store_true", help="skip timing the 10k-article fixture load")
     parser.add_argument("--no-json", action="store_true", help="skip the app's &format=json variants")
     parser.add_argument("--doc", type=Path, default=DOC, help="where to write the report (default docs/benchmarks.md)")
@@ -780,6 +854,7 @@ def main() -> None:
         print(text)
         args.doc.write_text(markdown)
         return
+    args.postgres = choose_postgres(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = datetime.datetime.now().astimezone()
 
