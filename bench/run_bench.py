@@ -117,11 +117,32 @@ def has_unapplied_migrations(env: dict) -> bool:
 # --- the synthetic archives ------------------------------------------------------------------------
 
 
+def generated_with(database: Path) -> dict | None:
+    """What generate_archive recorded in the file (its synthetic_archive table): the articles and seed of a
+    finished generation, {} for one that never finished, None for a file made before it kept the record."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        try:
+            record = connection.execute("SELECT articles, seed, finished FROM synthetic_archive").fetchone()
+        except sqlite3.OperationalError:  # no such table
+            return None
+    if not record or record[2] is None:
+        return {}
+    return {"articles": record[0], "seed": record[1]}
+
+
 def prepare_sqlite(args) -> Path:
     database = BENCH / f"archive-{size_label(args.articles)}.sqlite3"
     meta = Path(f"{database}.meta.json")  # what it was generated with (git-ignored with the file)
     wanted = {"articles": args.articles, "seed": args.seed}
-    reusable = args.reuse and database.exists() and (not meta.exists() or json.loads(meta.read_text()) == wanted)
+    reusable = False
+    if args.reuse and database.exists():
+        # The file's own record first: a generation that failed half-way, or one run by hand into this file,
+        # is not what meta.json (written after a finished generation here) says.
+        recorded = generated_with(database)
+        if recorded is None:
+            reusable = not meta.exists() or json.loads(meta.read_text()) == wanted
+        else:
+            reusable = recorded == wanted
     env = app_env(f"sqlite:///{database}", debug=True)
     if reusable:
         log(f"Reusing {database.relative_to(ROOT)}")

@@ -266,6 +266,25 @@ def test_it_marks_what_it_generated(generated):
     assert is_synthetic_archive(generated["first"])
 
 
+def test_the_benchmark_reads_what_a_file_was_generated_with(generated, tmp_path):
+    """bench/run_bench.py --reuse trusts the file's own record: an unfinished generation is not reused."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import run_bench
+
+    assert run_bench.generated_with(generated["first"]) == {"articles": ARTICLES, "seed": SEED}
+    unfinished, older = tmp_path / "unfinished.sqlite3", tmp_path / "older.sqlite3"
+    for copy, change in (
+        (unfinished, f"UPDATE {MARKER_TABLE} SET finished = NULL"),
+        (older, f"DROP TABLE {MARKER_TABLE}"),
+    ):
+        copy_sqlite(generated["first"], copy)
+        with sqlite3.connect(copy) as database:
+            database.execute(change)
+        database.close()
+    assert run_bench.generated_with(unfinished) == {}
+    assert run_bench.generated_with(older) is None
+
+
 def test_it_generates_the_articles_asked_for_beside_the_real_ones(generated, synthetic_articles):
     assert sorted(slug for (slug,) in rows(generated["first"], "SELECT slug FROM articles_article")) == sorted(
         fixture_slugs_of_articles() | {f"synthetic-{number}" for number in range(ARTICLES)}
