@@ -9,7 +9,7 @@ page still says where it is, and a page asked for by number alone (a typed or sh
 First and Last links) is found by offset, as before.
 
 A cursor is not trusted: it is parsed against the list's own ordering (the same number of values,
-each a plain string, number or null) and anything else is ignored, so the page is found by its
+each a value its column could hold) and anything else is ignored, so the page is found by its
 number. A forged cursor can only seek to another place in the same public list.
 
 Only orderings of plain columns that end in a unique key qualify (the article list by date or
@@ -26,12 +26,14 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache, reduce
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, OrderBy, Q
 from django.db.models.constants import LOOKUP_SEP
 
 # Keyset pagination pays off from a modest depth; an address this long is not a cursor.
 MAX_CURSOR_LENGTH = 1000
+# The widest integer either database compares (SQLite's INTEGER, PostgreSQL's bigint).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -187,8 +189,14 @@ def _plain(value):
     return str(value)  # a date or decimal, compared in the database as the same text it stores
 
 
-def decode(token: str | None, terms: list[Term]) -> list | None:
-    """A cursor's values, or None when it is missing or is not one of this ordering's cursors."""
+def decode(token: str | None, terms: list[Term], model) -> list | None:
+    """A cursor's values, or None when it is missing or is not one of this ordering's cursors.
+
+    The fingerprint is no secret (anyone can copy one from a Next link), so each value must also be
+    one its column could hold, as the column stores it: text where a date is ("abc", "2019-02-30"),
+    a number for a key that overflows the database's integer, or half of a surrogate pair would
+    otherwise reach the query and fail there.
+    """
     if not token or len(token) > MAX_CURSOR_LENGTH or not token.isascii():
         return None
     try:
@@ -197,13 +205,30 @@ def decode(token: str | None, terms: list[Term]) -> list | None:
         return None
     if not isinstance(values, list) or len(values) != len(terms) + 1 or values[0] != fingerprint(terms):
         return None
-    values = values[1:]
-    for value in values:
+    stored = []
+    for term, value in zip(terms, values[1:], strict=True):
         if isinstance(value, bool) or not (value is None or isinstance(value, int | float | str)):
             return None
-        if isinstance(value, str) and "\x00" in value:
+        if value is None:
+            if not term.nullable:
+                return None
+            stored.append(None)
+            continue
+        if isinstance(value, str) and ("\x00" in value or _has_surrogate(value)):
             return None
-    return values
+        column = _column(model, term.path)
+        try:
+            prepared = column.get_prep_value(column.to_python(value))
+        except (ValidationError, TypeError, ValueError, OverflowError):
+            return None
+        if prepared is None or (isinstance(prepared, int) and not INT64_MIN <= prepared <= INT64_MAX):
+            return None
+        stored.append(prepared)
+    return stored
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
 
 
 def _order(term: Term, *, with_nulls: bool = True):

@@ -54,7 +54,7 @@ class ArchivePaginator(Paginator):
         """Page ``number``: sought from a cursor when the link that asked for it carried one."""
         number = self.validate_number(number)
         cursor = after or before
-        values = keyset.decode(cursor, self.terms) if self.terms and number > 1 else None
+        values = keyset.decode(cursor, self.terms, self.ordered_like.model) if self.terms and number > 1 else None
         page = None
         if values is not None:
             page = self._sought_page(number, values, cursor, backwards=not after)

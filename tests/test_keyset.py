@@ -143,6 +143,41 @@ def test_a_cursor_that_is_not_the_lists_own_is_ignored(many, bad):
         assert client.get("/articles/", {"page": 2, name: bad}).status_code == 200
 
 
+FORGED_VALUES = ["abc", "", 5, 1.5, 1e308, 2**70, -(2**70), "2019-02-30", "\ud800", "x\ud800y", "x" * 300]
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/articles/", {}),
+        ("/articles/", {"sort": "headline"}),
+        ("/statements/", {}),
+        ("/statements/", {"sort": "speaker"}),
+    ],
+)
+def test_a_forged_cursor_with_the_lists_own_fingerprint_is_ignored(many, url, params):
+    """The fingerprint is public (any Next link has it): a cursor carrying it with values no row could have
+    (text for a date or a key, an integer no database holds, half a surrogate pair) finds the page by number."""
+    client = Client()
+    first = client.get(url, {**params, "format": "json"}).json()
+    genuine = json.loads(base64.urlsafe_b64decode(_cursor_of(first["next"]) + "=="))
+    by_number = client.get(url, {**params, "page": 2, "format": "json"}).json()["results"]
+    everything = {row for page in numbered(url, params) for row in page}
+    for slot in range(1, len(genuine)):
+        for forged_value in FORGED_VALUES:
+            forged = cursor([*genuine[:slot], forged_value, *genuine[slot + 1 :]])
+            for name in ("after", "before"):
+                response = client.get(url, {**params, "page": 2, name: forged, "format": "json"})
+                assert response.status_code == 200, (slot, forged_value, name)
+                results = response.json()["results"]
+                # A value the column could hold seeks elsewhere in the same list; any other is ignored.
+                assert results == by_number or {row["url"] for row in results} <= everything, (slot, forged_value, name)
+
+
+def _cursor_of(link: str) -> str:
+    return re.search(r"after=([^&]+)", link).group(1)
+
+
 def test_a_cursor_from_another_sort_is_not_used():
     for n in range(30):
         ArticleFactory(headline=f"Headline {n:02}", published_on=f"20{n % 20 + 2:02}", slug=f"a-{n}")
