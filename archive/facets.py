@@ -402,22 +402,22 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
                 if self._has_value(row):
                     counted.append((rank, row))
         counted.sort(key=operator.itemgetter(0))
-        truncated = len(counted) > limit
-        rows = [row for _, row in counted[:limit]]
-        seen = {row[self.field_name] for row in rows}
-        beyond = {row[self.field_name]: row for _, row in counted[limit:]}
-        for value in selected:
-            if value in seen:
-                continue
-            # Chosen values stay visible even when outside the top values or at zero.
-            rows.append(
-                beyond.get(value)
-                or {
-                    self.field_name: value,
-                    self.label_field: labels.get(value, NOT_FOUND) if self.names_chosen_values else None,
-                    "facet_count": 0,
-                }
-            )
+        # The control lists at most ``limit`` values: every chosen one, wherever it ranks or at zero
+        # (so that it can be removed), and the top of the rest in the room left.
+        found = {row[self.field_name]: row for _, row in counted}
+        rows = [
+            found.get(value)
+            or {
+                self.field_name: value,
+                self.label_field: labels.get(value, NOT_FOUND) if self.names_chosen_values else None,
+                "facet_count": 0,
+            }
+            for value in selected
+        ]
+        others = [row for _, row in counted if row[self.field_name] not in selected]
+        room = max(limit - len(rows), 0)
+        truncated = len(others) > room
+        rows += others[:room]
         options = [
             FacetOption(
                 value=row[self.field_name],

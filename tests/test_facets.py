@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Count
 from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -286,12 +287,31 @@ def test_no_facet_lists_more_than_its_limit_and_a_long_one_links_to_the_rest(set
     response = Client().get("/articles/", {"person": "steve-eling"})  # a selected value outside the top 3
     person = next(f for f in response.context["filter"].facets if f.name == "person")
     assert person.truncated
-    assert len([o for o in person.options if not o.selected]) == 3
+    # The chosen value takes one of the three places: no control lists more than its limit.
+    assert len(person.options) == 3 and len([o for o in person.options if not o.selected]) == 2
     eling = next(o for o in person.options if o.selected)
     assert (eling.value, eling.label, eling.count) == ("steve-eling", "Steve Eling", 0)  # named, though never quoted
     html = response.content.decode()
     assert 'href="/people/">Find any other</a>' in html
     assert 'href="/articles/?person=simon-hackett"' in Client().get("/people/", {"q": "Hackett"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_chosen_values_beyond_the_top_never_make_a_control_longer_than_its_limit(settings):
+    settings.ARCHIVE_FACET_LIMIT = 5
+    publishers = [PublisherFactory(slug=f"outlet-{n:02}", name=f"Outlet {n:02}") for n in range(12)]
+    for n, publisher in enumerate(publishers):
+        for _ in range(n + 1):
+            ArticleFactory(publisher=publisher)
+    rarest = [f"outlet-{n:02}" for n in range(4)]  # the four with fewest articles, none in the top five
+    most = max(Article.objects.published().values("publisher").annotate(n=Count("id")).values_list("n", flat=True))
+    for query in ({}, {"more": "publisher"}):
+        data = Client().get("/articles/", {"format": "json", "publisher": rarest, **query}).json()
+        options = data["facets"]["publisher"]
+        assert len(options) == 5
+        assert sorted(o["value"] for o in options if o["selected"]) == rarest
+        [other] = [o for o in options if not o["selected"]]  # the top one, in the room left
+        assert other["count"] == most and other["value"] not in rarest
 
 
 @pytest.mark.django_db
