@@ -74,15 +74,36 @@ class SearchableQuerySet(models.QuerySet):
             queryset = queryset.exclude(pk__in=excluded)
         return queryset
 
-    def _pg_condition(self, parsed):
-        sql, params = parsed.tsquery()
+    def _pg_term_match(self, term) -> tuple[str, list]:
+        """SQL true for a row that has one term: here in its vector (statements add the speaker)."""
+        sql, params = SearchQuery.pg_tsquery(term, "english")
         return f"{self.pg_vector} @@ {sql}", params
+
+    def _pg_condition(self, parsed):
+        """Every included term and none of the excluded ones, as on SQLite, asked of each term on
+        its own: a term may be found wherever the subclass looks (a statement's words or its
+        speaker's name), and an excluded one nowhere. One tsquery of all the terms would ask
+        this of a single vector, where an exclusion cannot reach the speaker's name.
+
+        A term the english configuration drops whole (a stop word, "the", "other", or a phrase of
+        them) is in no vector, so no row can be said to have it or not: it is ignored, included or
+        excluded alike. (Within one tsquery, && and !! ignored it beside other terms, but alone its
+        empty tsquery matched no row: "-other" found nothing.) numnode() of a constant tsquery is
+        folded when the query is planned, so the test costs nothing per row.
+        """
+        parts, params = [], []
+        for term, negation in [*((term, "") for term in parsed.include), *((term, "NOT ") for term in parsed.exclude)]:
+            english_sql, english_params = SearchQuery.pg_tsquery(term, "english")
+            match_sql, match_params = self._pg_term_match(term)
+            parts.append(f"(numnode({english_sql}) = 0 OR {negation}({match_sql}))")
+            params += [*english_params, *match_params]
+        return " AND ".join(parts), params
 
     def _search_postgresql(self, parsed):
         sql, params = self._pg_condition(parsed)
         queryset = self.filter(OwnTableSQL(sql, params, output_field=BooleanField()))
         if parsed.include:
-            query_sql, query_params = parsed.tsquery()
+            query_sql, query_params = parsed.included_tsquery()
             queryset = queryset.alias(
                 search_rank=OwnTableSQL(
                     f"-ts_rank({self.pg_vector}, {query_sql})", query_params, output_field=FloatField()
@@ -111,7 +132,7 @@ class SearchableQuerySet(models.QuerySet):
         if not parsed.include:
             return self
         if vendor_of(self) == "postgresql":
-            sql, params = parsed.tsquery()
+            sql, params = parsed.included_tsquery()
             options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, MaxFragments=1"
             return self.annotate(
                 search_snippet=OwnTableSQL(

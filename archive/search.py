@@ -61,7 +61,8 @@ class SearchQuery:
 
     # ----- PostgreSQL
     @staticmethod
-    def _tsquery(term: Term, config: str) -> tuple[str, list]:
+    def pg_tsquery(term: Term, config: str) -> tuple[str, list]:
+        """SQL (with parameters) for one term's tsquery under a text search configuration."""
         if term.prefix:
             # Stem-free prefix: each word a lexeme, the last with :*; words are \w only, so safe to quote.
             lexemes = [f"'{word}'" for word in term.words[:-1]] + [f"'{term.words[-1]}':*"]
@@ -70,16 +71,16 @@ class SearchQuery:
             return "phraseto_tsquery(%s::regconfig, %s)", [config, " ".join(term.words)]
         return "plainto_tsquery(%s::regconfig, %s)", [config, term.words[0]]
 
-    def tsquery(self, config: str = "english") -> tuple[str, list]:
-        """SQL (with parameters) for a tsquery: every included term and none of the excluded ones."""
+    def included_tsquery(self, config: str = "english") -> tuple[str, list]:
+        """SQL (with parameters) for a tsquery of every included term, to rank and highlight by.
+
+        Never the excluded ones: ts_headline would highlight a word that only an exclusion names.
+        The rows themselves are chosen term by term (SearchableQuerySet._pg_condition).
+        """
         parts, params = [], []
         for term in self.include:
-            sql, term_params = self._tsquery(term, config)
+            sql, term_params = self.pg_tsquery(term, config)
             parts.append(sql)
-            params += term_params
-        for term in self.exclude:
-            sql, term_params = self._tsquery(term, config)
-            parts.append(f"!!({sql})")
             params += term_params
         return "(" + " && ".join(parts) + ")", params
 

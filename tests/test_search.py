@@ -1,7 +1,7 @@
 """Full-text search: one QuerySet verb over SQLite FTS5 or PostgreSQL tsvector."""
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 
 from archive.search import MARK_END, MARK_START, parse
 from articles.models import Article
@@ -123,6 +123,44 @@ class TestStatementSearch:
     def test_statement_list_highlights(self):
         html = Client().get("/statements/", {"q": "broken"}).content.decode()
         assert "<mark>broken</mark>" in html
+
+
+class TestStatementTermsMatchWordsOrSpeaker(TestCase):
+    """Each term may be found in a statement's words or in its speaker's name; an excluded term in neither."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.trust = StatementFactory(speaker=PersonFactory(name="Zoë Brontë"), words="the trust failed")
+        cls.fostering = StatementFactory(
+            speaker=PersonFactory(name="Children's Commissioners Office"), words="Plain words about fostering"
+        )
+        cls.other = StatementFactory(speaker=PersonFactory(name="Sam Lowe"), words="Councillors met in private")
+
+    def found(self, q):
+        made = [self.trust, self.fostering, self.other]
+        return set(Statement.objects.search(q).filter(pk__in=[s.pk for s in made]))
+
+    def test_included_terms_may_be_found_on_different_sides(self):
+        assert self.found("office fostering") == {self.fostering}
+        assert self.found("zoë failed") == {self.trust}
+        assert self.found("office failed") == set()
+
+    def test_an_excluded_term_is_excluded_from_words_and_names_alike(self):
+        assert self.found("-fostering") == {self.trust, self.other}
+        assert self.found("-office") == {self.trust, self.other}
+        assert self.found("trust -brontë") == set()
+        assert self.found("-fostering -brontë") == {self.other}
+
+
+@pytest.mark.django_db
+def test_snippets_do_not_highlight_words_that_only_an_exclusion_names():
+    ArticleFactory(body="A new report names a chief officer in kinship care.")
+    data = Client().get("/articles/", {"q": 'kinship -"new chief"', "format": "json"}).json()
+    assert data["count"] == 1  # "new" and "chief" are not one phrase here, so the article is found
+    snippet = data["results"][0]["snippet"]
+    assert "<mark>kinship</mark>" in snippet
+    assert "<mark>new</mark>" not in snippet
+    assert "<mark>chief</mark>" not in snippet
 
 
 @pytest.mark.django_db
