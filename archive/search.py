@@ -64,9 +64,12 @@ class SearchQuery:
     def pg_tsquery(term: Term, config: str) -> tuple[str, list]:
         """SQL (with parameters) for one term's tsquery under a text search configuration."""
         if term.prefix:
-            # Stem-free prefix: each word a lexeme, the last with :*; words are \w only, so safe to quote.
-            lexemes = [f"'{word}'" for word in term.words[:-1]] + [f"'{term.words[-1]}':*"]
-            return "to_tsquery(%s::regconfig, %s)", [config, " <-> ".join(lexemes)]
+            # Words are \w only, so safe to quote as lexemes; the last one is a prefix (:*). The
+            # configuration stems them ("inspections*" finds 'inspect') but also drops a stop word,
+            # prefix or not; 'simple' keeps every word, and a prefix matches by the lexemes' text, so
+            # "over*" finds 'overal' (overall) in an english vector. An empty half of || is ignored.
+            lexemes = " <-> ".join([f"'{word}'" for word in term.words[:-1]] + [f"'{term.words[-1]}':*"])
+            return "(to_tsquery(%s::regconfig, %s) || to_tsquery('simple'::regconfig, %s))", [config, lexemes, lexemes]
         if term.is_phrase:
             return "phraseto_tsquery(%s::regconfig, %s)", [config, " ".join(term.words)]
         return "plainto_tsquery(%s::regconfig, %s)", [config, term.words[0]]

@@ -1,6 +1,7 @@
 """Full-text search: one QuerySet verb over SQLite FTS5 or PostgreSQL tsvector."""
 
 import pytest
+from django.db import connection
 from django.test import Client, TestCase
 
 from archive.search import MARK_END, MARK_START, parse
@@ -161,6 +162,32 @@ def test_snippets_do_not_highlight_words_that_only_an_exclusion_names():
     assert "<mark>kinship</mark>" in snippet
     assert "<mark>new</mark>" not in snippet
     assert "<mark>chief</mark>" not in snippet
+
+
+class TestStopWords(TestCase):
+    """PostgreSQL's english configuration leaves stop words out of its vectors; SQLite's index keeps them."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.prefixed = ArticleFactory(body="The overall picture: officers understand the allegations.")
+        cls.with_other = ArticleFactory(body="Zyxquux and the other councils.")
+        cls.without_other = ArticleFactory(body="Zyxquux alone.")
+
+    def found(self, q):
+        made = [self.prefixed, self.with_other, self.without_other]
+        return set(Article.objects.search(q).filter(pk__in=[a.pk for a in made]))
+
+    def test_a_prefix_that_is_a_stop_word_finds_the_longer_words(self):
+        for q in ["over*", "under*", "all*", "off*"]:
+            assert self.found(q) == {self.prefixed}, q
+
+    def test_an_excluded_stop_word_acts_alike_alone_and_beside_other_terms(self):
+        alone, beside = self.found("-other"), self.found("zyxquux -other")
+        assert beside == alone - {self.prefixed}
+        assert self.without_other in alone
+        if connection.vendor == "sqlite":
+            assert alone == {self.prefixed, self.without_other}
+        # On PostgreSQL no vector holds "other", so it is ignored rather than excluding every row.
 
 
 @pytest.mark.django_db
