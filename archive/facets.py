@@ -27,6 +27,7 @@ from django.db.models import Count, F
 from django.utils.functional import cached_property
 
 from archive.paths import encode_pairs, query_with, quoted, record_path
+from archive.search import TooManyTerms, parse
 
 MAX_VALUES_PER_FACET = 50
 MAX_VALUE_LENGTH = 200
@@ -482,6 +483,12 @@ def kept(key: str, compute):
 def limit_search_words(text: str) -> None:
     if len(set(text.lower().split())) > MAX_QUERY_WORDS:
         raise ValidationError(f"Search with at most {MAX_QUERY_WORDS} different words.", code="too_many_words")
+    # Terms are counted as the search reads them too: quotes and minus signs part them without
+    # spaces ('"a""b"', '-"a"-"b"'), and the parser refuses more than it will search.
+    try:
+        parse(text)
+    except TooManyTerms as error:
+        raise ValidationError(str(error), code="too_many_words") from error
 
 
 class SearchFilter(ConfiguredOnce, django_filters.CharFilter):

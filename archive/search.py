@@ -21,6 +21,10 @@ _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+class TooManyTerms(ValueError):
+    """More different terms than MAX_TERMS: refused, since searching for only some would answer another question."""
+
+
 @dataclass(frozen=True)
 class Term:
     words: tuple[str, ...]
@@ -106,6 +110,6 @@ def parse(text: str) -> SearchQuery:
         target = query.exclude if negative else query.include
         if term not in target:
             target.append(term)
-    query.include = query.include[:MAX_TERMS]
-    query.exclude = query.exclude[:MAX_TERMS]
+    if len(query.include) + len(query.exclude) > MAX_TERMS:
+        raise TooManyTerms(f"Search with at most {MAX_TERMS} different words or phrases.")
     return query

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test import Client, TestCase
 
-from archive.search import MARK_END, MARK_START, parse
+from archive.search import MARK_END, MARK_START, MAX_TERMS, TooManyTerms, parse
 from articles.models import Article
 from people.models import Statement
 from tests.factories import ArticleFactory, PersonFactory, StatementFactory
@@ -199,6 +199,41 @@ class TestStopWords(TestCase):
 def test_hostile_searches_answer_normally(url, q):
     response = Client().get(url, {"q": q})
     assert response.status_code == 200, q
+
+
+def test_the_parser_refuses_more_terms_than_it_searches_rather_than_dropping_some():
+    most = "".join(f'"word{n}"' for n in range(MAX_TERMS))
+    parsed = parse(most)
+    assert len(parsed.include) == MAX_TERMS
+    with pytest.raises(TooManyTerms):
+        parse(most + '-"word"')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/articles/", "/statements/"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        # Terms run together without spaces, which a count of the spaced words does not see.
+        '"sandwell""council""children""services""ofsted""inadequate""said""report""improvement""social""zzzqqqxx"',
+        'sandwell -"a1"-"a2"-"a3"-"a4"-"a5"-"a6"-"a7"-"a8"-"a9"-"a10"-"trust"',
+        "-" + "-".join(f'"w{n}"' for n in range(MAX_TERMS + 1)),
+    ],
+)
+def test_more_terms_than_are_searched_is_a_clear_400_however_written(url, q):
+    response = Client().get(url, {"q": q})
+    assert response.status_code == 400
+    assert b"at most 10 different words or phrases" in response.content
+    data = Client().get(url, {"q": q, "format": "json"})
+    assert data.status_code == 400
+    assert "at most 10 different words or phrases" in data.json()["errors"]["q"][0]
+
+
+@pytest.mark.django_db
+def test_as_many_terms_as_are_searched_answer_and_repeats_count_once():
+    client = Client()
+    assert client.get("/articles/", {"q": "".join(f'"word{n}"' for n in range(MAX_TERMS))}).status_code == 200
+    assert client.get("/articles/", {"q": '"trust"-"ofsted"' * 30}).status_code == 200
 
 
 @pytest.mark.django_db
