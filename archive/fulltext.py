@@ -1,5 +1,7 @@
 """ORM pieces for the search indexes the migrations create (see archive.search for the queries)."""
 
+import secrets
+
 from django.db import connections, models
 from django.db.models import BooleanField, FloatField, Lookup, TextField
 from django.db.models.expressions import RawSQL
@@ -127,24 +129,34 @@ class SearchableQuerySet(models.QuerySet):
         return queryset
 
     def with_snippets(self, query):
-        """Annotate ``search_snippet``: a passage with the matches between MARK_START and MARK_END."""
+        """Annotate ``search_snippet``: a passage with the matches between MARK_START and MARK_END.
+
+        Stored text may itself hold the marker characters, and would then read as marks (unbalanced
+        ones, too). So the engine marks matches with tokens made for this query, which no stored
+        text can know; then the marker characters are removed from the passage, and only then do
+        the tokens become markers.
+        """
         parsed = as_query(query)
         if not parsed.include:
             return self
+        token = secrets.token_hex(16)
+        opening, closing = f"{token}o", f"{token}c"
         if vendor_of(self) == "postgresql":
             sql, params = parsed.included_tsquery()
-            options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, MaxFragments=1"
-            return self.annotate(
-                search_snippet=OwnTableSQL(
-                    f"ts_headline('english', {self.pg_snippet_source}, {sql}, %s)",
-                    [*params, options],
-                    output_field=TextField(),
-                )
-            )
+            options = f"StartSel={opening}, StopSel={closing}, MaxWords=35, MinWords=15, MaxFragments=1"
+            marked = f"ts_headline('english', {self.pg_snippet_source}, {sql}, %s)"
+            marked_params = [*params, options]
+            expression = OwnTableSQL
+        else:
+            marked = f"snippet({self.fts_table}, %s, %s, %s, '…', 32)"
+            marked_params = [self.snippet_column, opening, closing]
+            expression = RawSQL
+        unforged = f"replace(replace({marked}, %s, ''), %s, '')"
+        as_markers = f"replace(replace({unforged}, %s, %s), %s, %s)"
         return self.annotate(
-            search_snippet=RawSQL(
-                f"snippet({self.fts_table}, %s, %s, %s, '…', 32)",
-                [self.snippet_column, MARK_START, MARK_END],
+            search_snippet=expression(
+                as_markers,
+                [*marked_params, MARK_START, MARK_END, opening, MARK_START, closing, MARK_END],
                 output_field=TextField(),
             )
         )

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 MAX_TERMS = 10
-# Highlight markers in snippets: private-use characters, which no archive text contains.
+# Highlight markers in snippets: private-use characters. Stored text may hold them too, so snippets
+# are made without them before these are put in (SearchableQuerySet.with_snippets).
 MARK_START, MARK_END = "\ue000", "\ue001"
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)

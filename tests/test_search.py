@@ -83,6 +83,21 @@ class TestArticleSearch:
         data = Client().get("/articles/", {"q": "kinship", "format": "json"}).json()
         assert "<mark>kinship</mark>" in data["results"][0]["snippet"]
 
+    def test_marker_characters_in_stored_text_cannot_forge_marks(self):
+        forged = f"Text {MARK_END} before <i>kinship</i> & {MARK_START}after{MARK_END} and {MARK_START} more."
+        article = ArticleFactory(body=forged)
+        StatementFactory(article=article, words=forged)
+        for url in ["/articles/", "/statements/"]:
+            data = Client().get(url, {"q": "kinship", "format": "json"}).json()
+            assert data["count"] == 1, url
+            snippet = data["results"][0]["snippet"]
+            assert "<mark>kinship</mark>" in snippet, url
+            assert snippet.count("<mark>") == snippet.count("</mark>") == 1, snippet
+            assert MARK_START not in snippet and MARK_END not in snippet
+            assert "<i>" not in snippet  # still escaped (or, on PostgreSQL, dropped)
+            html = Client().get(url, {"q": "kinship"}).content.decode()
+            assert html.count("<mark>") == html.count("</mark>") == 1, url
+
     def test_relevance_by_default_and_date_on_request(self):
         ArticleFactory(headline="Zyxquux", body="zyxquux zyxquux", published_on="2001-01-01", slug="old-strong")
         ArticleFactory(headline="Other", body="one zyxquux", published_on="2024-01-01", slug="new-weak")
