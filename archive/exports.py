@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 from django.http import StreamingHttpResponse
@@ -38,6 +39,22 @@ def cell(value) -> str:
     return str(value)
 
 
+# Every character a reader may take for the end of a line: CR and LF, which csv readers and pandas
+# split on, and the rest of what str.splitlines splits on (vertical tab, form feed, the separators).
+LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def comment_line(text: str) -> str:
+    """One line of the CSV's preamble: "#" first, and never more than one line, whatever it states.
+
+    Written as is, not through csv.writer: the writer quotes a value holding a quote or a comma,
+    and a line starting with '"' is not a comment to pandas' comment="#" or R's comment.char="#".
+    A line break in a filter (a search for "a<newline>b") would end the comment and start a data
+    row of the searcher's text, so every break becomes a space; the permalink states it exactly.
+    """
+    return "# " + LINE_BREAKS.sub(" ", text) + "\r\n"  # csv.writer's line ending, as the rows have
+
+
 def describe_filters(filterset) -> dict[str, list[str]]:
     """The filters applied, by parameter, as the canonical query states them."""
     return {key: values for key, values in filterset.canonical_params(include_sort=True)}
@@ -55,10 +72,10 @@ def csv_response(*, title, filterset, permalink, columns, rows: Iterable[dict]) 
         stated = "; ".join(f"{key} = {', '.join(values)}" for key, values in filters.items()) or "none"
         # Lines starting with "#" before the header: most tools read them as comments
         # (pandas: comment="#"; R: comment.char="#"); the header row follows them.
-        yield writer.writerow([f"# Inspection Archive: {title}"])
-        yield writer.writerow([f"# Filters: {stated}"])
-        yield writer.writerow([f"# Exported: {timezone.now().isoformat(timespec='seconds')}"])
-        yield writer.writerow([f"# Permalink: {permalink}"])
+        yield comment_line(f"Inspection Archive: {title}")
+        yield comment_line(f"Filters: {stated}")
+        yield comment_line(f"Exported: {timezone.now().isoformat(timespec='seconds')}")
+        yield comment_line(f"Permalink: {permalink}")
         yield writer.writerow(columns)
         for row in rows:
             yield writer.writerow([cell(row.get(column)) for column in columns])

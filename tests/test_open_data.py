@@ -1,17 +1,27 @@
 """Taking the archive away: downloads, feeds, machine-readable metadata, citations, sitemap."""
 
 import csv
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.db.models import F
+from django.urls import resolve
 
+from archive.exports import cell
 from articles.models import Article, ArticleStatus
-from people.models import Statement
+from people.models import Person, Statement
 from people.views import PERSON_STATEMENT_LIMIT
-from tests.factories import ArticleFactory, PublisherFactory, StatementFactory
+from tests.factories import (
+    ArticleFactory,
+    InspectionFactory,
+    LocalAuthorityFactory,
+    PublisherFactory,
+    RoleFactory,
+    StatementFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +34,93 @@ def streamed(response) -> str:
     return b"".join(response.streaming_content).decode()
 
 
+def read_download(text):
+    """A CSV download read as a reader skipping its "#" lines reads it (pandas' comment="#", R's comment.char).
+
+    Its opening lines starting with "#" are the preamble; the rest is read with the csv module. A
+    comment-skipping reader drops any line starting with "#", and pandas ends a line's fields at a
+    "#" outside quotes: no record may start with one, nor hold one outside a quoted cell.
+    """
+    lines = list(io.StringIO(text, newline=""))  # split as a csv reader splits, line endings kept
+    preamble = []
+    while lines and lines[0].startswith("#"):
+        preamble.append(lines.pop(0).rstrip("\r\n"))
+    reader = csv.reader(iter(lines))
+    records, start = [], 0
+    for record in reader:
+        raw = "".join(lines[start : reader.line_num])
+        start = reader.line_num
+        assert not raw.startswith("#"), raw
+        assert "#" not in re.sub(r'"(?:[^"]|"")*"', "", raw), raw
+        records.append(record)
+    header, *rows = records
+    return preamble, header, [dict(zip(header, row, strict=True)) for row in rows]
+
+
 def read_csv(text):
-    lines = text.splitlines()
-    preamble = [line for line in lines if line.startswith("# ")]
-    rows = list(csv.DictReader(line for line in lines if not line.startswith("# ")))
+    preamble, _, rows = read_download(text)
     return preamble, rows
+
+
+# Quotes, commas, a line break followed by "#", and letters beyond ASCII: what broke the preamble.
+AWKWARD = 'Łódź\'s "serious failings", found\n# not a comment, "Łódź" row'
+# A search matching AWKWARD on every list (a phrase, an unbalanced quote, a line break and a "#" in it),
+# and a second value for a facet, found nowhere, that tries to end the "# Filters:" line and start a row.
+AWKWARD_SEARCH = '"serious failings",\r\n# Łódź "Łódź'
+INJECTED = 'none\r\n"injected",row\n#,\u2028x'
+
+
+@pytest.fixture(scope="module")
+def awkward_rows(django_db_setup, django_db_blocker):
+    """A row on every list whose text, and the filters that find it, hold AWKWARD."""
+    with django_db_blocker.unblock():
+        publisher = PublisherFactory(name=AWKWARD, description=AWKWARD)
+        article = ArticleFactory(publisher=publisher, headline=AWKWARD, body=AWKWARD)
+        statement = StatementFactory(article=article, words=AWKWARD)
+        role = RoleFactory(title=AWKWARD, person__name=AWKWARD)
+        authority = LocalAuthorityFactory(name=AWKWARD, region=AWKWARD)
+        inspection = InspectionFactory(authority=authority)
+    yield {"publisher": publisher.slug, "role": role.title, "region": authority.region}
+    with django_db_blocker.unblock():
+        statement.delete()
+        article.delete()
+        publisher.delete()
+        organisation = role.organisation
+        role.delete()
+        Person.objects.filter(pk__in=[role.person_id, organisation.pk]).delete()
+        inspection.delete()
+        authority.delete()
+
+
+@pytest.mark.parametrize(
+    ("url", "facet"),
+    [
+        ("/articles/", "publisher"),
+        ("/statements/", "publisher"),
+        ("/people/", "role"),
+        ("/inspections/", "region"),
+        ("/publishers/", None),
+        ("/authorities/", "region"),
+    ],
+)
+def test_a_download_reads_as_its_list_whatever_its_filters_hold(client, awkward_rows, url, facet):
+    query = {"q": AWKWARD_SEARCH} | ({facet: [awkward_rows[facet], INJECTED]} if facet else {})
+    shown = client.get(url, {**query, "format": "json"}).json()
+    assert shown["count"] >= 1  # the awkward row is found, so its row is read back below
+    preamble, header, rows = read_download(streamed(client.get(url, {**query, "download": "csv"})))
+    assert [line.split(":", 1)[0] for line in preamble] == [
+        "# Inspection Archive",
+        "# Filters",
+        "# Exported",
+        "# Permalink",
+    ]
+    assert "serious failings" in preamble[1]
+    if facet:
+        assert "injected" in preamble[1]  # its line breaks are spaces in the one "# Filters:" line
+    columns = resolve(url).func.view_class.export_columns
+    assert header == columns
+    assert rows == [{column: cell(result.get(column)) for column in columns} for result in shown["results"]]
+    assert any(AWKWARD in value for row in rows for value in row.values())  # read back whole
 
 
 @pytest.mark.parametrize(
