@@ -67,7 +67,9 @@ def filename(title: str, extension: str) -> str:
 
 def csv_response(*, title, filterset, permalink, columns, rows: Iterable[dict]) -> StreamingHttpResponse:
     def lines() -> Iterator[str]:
-        writer = csv.writer(_Line())
+        # Every cell quoted: readers told that "#" starts a comment (pandas' comment="#") end a row's
+        # fields at a "#" outside quotes, and "Ward #3" would be read as "Ward " and a row cut short.
+        writer = csv.writer(_Line(), quoting=csv.QUOTE_ALL)
         filters = describe_filters(filterset)
         stated = "; ".join(f"{key} = {', '.join(values)}" for key, values in filters.items()) or "none"
         # Lines starting with "#" before the header: most tools read them as comments

@@ -123,6 +123,15 @@ def test_a_download_reads_as_its_list_whatever_its_filters_hold(client, awkward_
     assert any(AWKWARD in value for row in rows for value in row.values())  # read back whole
 
 
+def test_a_cell_holding_a_hash_is_read_whole_by_a_reader_skipping_comments(client):
+    publisher = PublisherFactory(name="Ward #3 News")
+    ArticleFactory(publisher=publisher, headline="Ward #3 reopens", published_on="2021")
+    _, rows = read_csv(streamed(client.get("/publishers/", {"q": "#3", "download": "csv"})))
+    assert [row["name"] for row in rows] == ["Ward #3 News"]
+    _, rows = read_csv(streamed(client.get("/articles/", {"publisher": publisher.slug, "download": "csv"})))
+    assert [(row["headline"], row["year"]) for row in rows] == [("Ward #3 reopens", "2021")]
+
+
 @pytest.mark.parametrize(
     "url", ["/articles/", "/statements/", "/people/", "/inspections/", "/publishers/", "/authorities/"]
 )
