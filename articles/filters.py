@@ -15,7 +15,11 @@ from articles.models import (
 
 class ArticleFilterSet(FacetedFilterSet):
     publisher = FacetFilter(
-        field_name="publisher__slug", label_field="publisher__name", label="Publisher", group_by="publisher"
+        field_name="publisher__slug",
+        label_field="publisher__name",
+        label="Publisher",
+        group_by="publisher",
+        find_url_name="articles:publisher_list",
     )
     year = FacetFilter(field_name="year", label="Year", coerce=year_value, order="value_desc")
     kind = FacetFilter(field_name="kind", label="Kind", choices=ArticleKind)
@@ -78,7 +82,11 @@ class InspectionFilterSet(FacetedFilterSet):
     )
     kind = FacetFilter(field_name="kind", label="Kind", choices=InspectionKind, order="choices")
     year = FacetFilter(field_name="year", label="Year", coerce=year_value, order="value_desc")
-    region = FacetFilter(field_name="authority__region", label="Ofsted region", order="value")
+    # Free text with no list of its own: the authorities list's search matches regions, and each
+    # authority found links to its inspections.
+    region = FacetFilter(
+        field_name="authority__region", label="Ofsted region", order="value", find_url_name="articles:authority_list"
+    )
     authority = FacetFilter(
         field_name="authority__slug",
         label_field="authority__name",
@@ -118,7 +126,10 @@ class PublisherFilterSet(FacetedFilterSet):
 
 
 class AuthorityFilterSet(FacetedFilterSet):
-    region = FacetFilter(field_name="region", label="Ofsted region", order="value")
+    # Free text: this list's own search matches regions, so searching it for one lists its authorities.
+    region = FacetFilter(
+        field_name="region", label="Ofsted region", order="value", find_url_name="articles:authority_list"
+    )
     latest = FacetFilter(field_name="latest_judgement", label="Latest judgement", choices=Judgement, order="choices")
     status = FacetFilter(field_name="status", label="Status", choices=AuthorityStatus, order="choices")
     sort = SortFilter(fields=(("name", "name"),), field_labels={"name": "Name"}, label="Sort")

@@ -15,6 +15,7 @@ class StatementFilterSet(FacetedFilterSet):
         label_field="article__publisher__name",
         label="Publisher",
         group_by="article__publisher",
+        find_url_name="articles:publisher_list",
     )
     year = FacetFilter(field_name="article__year", label="Year", coerce=year_value, order="value_desc")
     kind = FacetFilter(field_name="kind", label="Kind", choices=StatementKind)
@@ -36,8 +37,14 @@ class PersonFilterSet(FacetedFilterSet):
         label="Organisation",
         many=True,
         group_by="roles__organisation",
+        # Organisations are people-list records: found there by name, each links to its members here.
+        find_url_name="people:person_list",
     )
-    role = FacetFilter(field_name="roles__title", label="Role as printed", many=True)
+    # A title as printed is free text with no list of its own; the people list's search matches
+    # role titles (PersonQuerySet.search), so searching it for a title finds everyone who held it.
+    role = FacetFilter(
+        field_name="roles__title", label="Role as printed", many=True, find_url_name="people:person_list"
+    )
     kind = FacetFilter(field_name="kind", label="Kind", choices=PersonKind)
     sort = SortFilter(
         fields=(("name", "name"), ("statement_count", "statements")),

@@ -5,6 +5,8 @@ and a value's count is the size of the list with every *other* facet applied
 and that value alone chosen for its own facet.
 """
 
+import html
+import json
 import random
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,7 +17,10 @@ from django.db.models import Count
 from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import URLResolver, get_resolver, resolve, reverse
 
+from archive.facets import FacetFilter, year_value
+from archive.views import FacetedListView
 from articles.models import Article, ArticleKind, ArticleStatus, Inspection, Judgement, LocalAuthority, Publisher
 from people.models import Person, Statement, StatementKind
 from tests.factories import (
@@ -428,3 +433,88 @@ def test_each_request_has_its_own_filters_though_their_form_fields_are_shared():
     # A form's own set of fields can change without changing another form's.
     searching.form.fields.pop("year")
     assert "year" in refused.form.fields and "year" in filterset("").form.fields
+
+
+def list_views(patterns=None):
+    """Every list page's view, as the site's addresses route to it."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            yield from list_views(pattern.url_patterns)
+        elif isinstance(view := getattr(pattern.callback, "view_class", None), type) and issubclass(
+            view, FacetedListView
+        ):
+            yield view
+
+
+def can_be_cut_short(facet: FacetFilter, limit: int) -> bool:
+    """Whether the facet may have more values than it counts (ARCHIVE_FACET_LIMIT).
+
+    Not when its values are a closed set of choices no longer than the limit (kinds, judgements).
+    Not a facet of years either: it lists the newest first and would be cut short only by an
+    archive spanning more than a century of reporting; any year is reached by its address.
+    """
+    if facet.choices is not None:
+        return len(facet.choices.choices) > limit
+    return facet.coerce is not year_value
+
+
+def test_every_facet_that_can_be_cut_short_leads_to_a_list_finding_any_of_its_values(settings):
+    views = set(list_views())
+    assert len(views) >= 6  # every list: articles, statements, people, inspections, publishers, authorities
+    checked = []
+    for view in views:
+        filterset = view.filterset_class
+        for name, facet in filterset.base_filters.items():
+            if not isinstance(facet, FacetFilter) or not can_be_cut_short(facet, settings.ARCHIVE_FACET_LIMIT):
+                continue
+            where = f"{view.__name__}: {name}"
+            assert facet.find_url_name, f"{where} can be cut short, with no list where the rest is found"
+            found_on = resolve(reverse(facet.find_url_name)).func.view_class
+            assert issubclass(found_on, FacetedListView) and "q" in found_on.filterset_class.base_filters, where
+            if facet.group_by:
+                # A value that is a record is found on that record's own list.
+                related = filterset._meta.model
+                for step in facet.group_by.split("__"):
+                    related = related._meta.get_field(step).related_model
+                assert found_on.filterset_class._meta.model is related, where
+            checked.append(where)
+    assert any(where.startswith("PersonListView") for where in checked)
+
+
+def facet_hint(page: str, label: str) -> str:
+    """The facet's part of a list page: its heading, its values and the hint under them."""
+    heading = f"<h3>{html.escape(label)}</h3>"
+    return next(part for part in page.split('<div class="facet">') if part.startswith(heading))
+
+
+@pytest.mark.django_db
+def test_a_cut_short_people_facet_links_to_where_any_of_its_values_is_found(settings):
+    settings.ARCHIVE_FACET_LIMIT = 2
+    roles = [
+        RoleFactory(title=f"Head of {place} Safeguarding Partnership", organisation__name=f"{place} Council")
+        for place in ("Łódź", "Wrexham", "Rutland")
+    ]
+    client = Client()
+    page = client.get("/people/")
+    organisation, role = facet_named(page, "organisation"), facet_named(page, "role")
+    assert organisation.truncated and role.truncated
+    page = page.content.decode()
+
+    # An organisation beyond the listed ones: found on the people list, whose entry links to its members here.
+    left_out = next(r for r in roles if r.organisation.slug not in listed_values(organisation))
+    hint = facet_hint(page, "Organisation")
+    assert f'<a href="{organisation.find_url}">Find any other</a>' in hint
+    found = client.get(organisation.find_url, {"q": left_out.organisation.name}).content.decode()
+    members_link = f"{reverse('people:person_list')}?organisation={left_out.organisation.slug}"
+    assert f'href="{members_link}"' in found
+    members = client.get(f"{members_link}&format=json").json()["results"]
+    assert left_out.person.name in [person["name"] for person in members]
+
+    # A role title beyond the listed ones: the list's search matches role titles.
+    left_out = next(r for r in roles if r.title not in listed_values(role))
+    hint = facet_hint(page, "Role as printed")
+    assert f'<a href="{role.find_url}">Search for any other</a>' in hint
+    found = client.get(role.find_url, {"q": left_out.title, "download": "json"})  # every row, not one page
+    assert left_out.person.name in [
+        person["name"] for person in json.loads(b"".join(found.streaming_content))["results"]
+    ]

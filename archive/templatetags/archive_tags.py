@@ -95,7 +95,22 @@ def _facet_option(option) -> str:
     )
 
 
-def _facet(facet) -> str:
+def _find_any_other(facet, of_records: bool) -> str:
+    """The way to a value the facet leaves out: the list where it can be found (FacetFilter.find_url_name).
+
+    A value that is a record (a person, a publisher) is found on its own list, whose entry links back
+    to this list narrowed to it. A value of free text (a role as printed, a region) has no list of its
+    own: it is found by a list's search, which matches it.
+    """
+    if not facet.find_url:
+        return ""
+    href = html.escape(facet.find_url)
+    if of_records:
+        return f' <a href="{href}">Find any other</a>, then follow its link to this list.'
+    return f' <a href="{href}">Search for any other</a>: that list\'s search matches these values too.'
+
+
+def _facet(facet, of_records: bool) -> str:
     if not facet.listed:
         body = '<p class="hint">None in these results.</p>'
     else:
@@ -108,11 +123,7 @@ def _facet(facet) -> str:
                 f'<span class="visually-hidden"> {label} values</span></a>: {every}.</p>'
             )
         elif facet.truncated:
-            find = (
-                f' <a href="{html.escape(facet.find_url)}">Find any other</a>, then follow its link to this list.'
-                if facet.find_url
-                else ""
-            )
+            find = _find_any_other(facet, of_records)
             body += f'<p class="hint">Only the {len(facet.listed)} with most results are listed.{find}</p>'
     return f'<div class="facet"><h3>{html.escape(str(facet.label))}</h3>{body}</div>'
 
@@ -120,7 +131,8 @@ def _facet(facet) -> str:
 @register.simple_tag
 def facet_nav(filterset):
     """The list's facets as a navigation of links, each toggling one value (no JavaScript needed)."""
-    facets = "".join(_facet(facet) for facet in filterset.facets)
+    filters = filterset.facet_filters
+    facets = "".join(_facet(facet, of_records=bool(filters[facet.name].group_by)) for facet in filterset.facets)
     return mark_safe(  # noqa: S308 -- every stored or requested value above went through html.escape
         f'<nav class="facets" aria-label="Narrow the list"><h2 class="visually-hidden">Filters</h2>{facets}</nav>'
     )
