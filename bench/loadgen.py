@@ -131,6 +131,32 @@ def measure_latency_side_by_side(
     return results
 
 
+def measure_first_visits(targets: dict[str, tuple[int, list[str], str]], budget: float) -> dict[str, Latency]:
+    """Each target's latency over distinct addresses, each asked for once: every timed request is a first visit.
+
+    ``targets`` maps a contestant to its port, its addresses (the same states in the same order for
+    every contestant) and an address it answers cheaply. The contestants take turns state by state,
+    the order rotating, as in ``measure_latency_side_by_side``; each timed request follows an untimed
+    one to the cheap address on the same server, so that none is timed straight after another
+    server's work. ``budget`` is per target, as there.
+    """
+    names = list(targets)
+    results = {name: Latency() for name in names}
+    spent = dict.fromkeys(names, 0.0)
+    count = min(len(paths) for _, paths, _ in targets.values())
+    for number in range(count):
+        shift = number % len(names)
+        for name in names[shift:] + names[:shift]:
+            if spent[name] > budget:
+                continue
+            port, paths, cheap = targets[name]
+            started = time.monotonic()
+            _record(Latency(), port, cheap, first=False, timed=False)
+            _record(results[name], port, paths[number], first=number == 0, timed=True)
+            spent[name] += time.monotonic() - started
+    return results
+
+
 @dataclass
 class Throughput:
     completed: int

@@ -16,6 +16,10 @@ PERSON_SLUG = "person-7"
 PUBLISHER_SLUG = "publisher-0"
 RARE_TERM, COMMON_TERM = "kinship", "safeguarding"
 
+# First visits: how many distinct filter states each kind of filtered page is measured on.
+STATES = 40
+STATE_YEARS = (2019, 2015, 2011, 2023)
+
 # Pages whose facets the Datasette targets talk about ("facet pages").
 FACET_PAGES = ("list", "filter1", "filter3", "statements")
 SEARCH_PAGES = ("search_rare", "search_common")
@@ -106,14 +110,21 @@ def read_facts(database: Path) -> DataFacts:
     )
 
 
-def build_pages(database_name: str, facts: DataFacts) -> list[Page]:
-    db = f"/{quote(database_name)}"
-    # Facets on the columns the app facets on that live in the table itself; Datasette cannot
-    # facet through a join (person quoted, inspection judgement, local authority).
-    articles = (
-        f"{db}/articles_article?status=published&_facet=publisher_id&_facet=year&_facet=kind"
+def datasette_articles(database_name: str) -> str:
+    """Datasette's article list: facets on the columns the app facets on that live in the table itself
+    (Datasette cannot facet through a join: person quoted, inspection judgement, local authority)."""
+    return (
+        f"/{quote(database_name)}/articles_article?status=published&_facet=publisher_id&_facet=year&_facet=kind"
         f"&_size={PAGE_SIZE}&_sort_desc=published_on"
     )
+
+
+def datasette_statements(database_name: str) -> str:
+    return f"/{quote(database_name)}/people_statement?_facet=speaker_id&_facet=kind&_size={PAGE_SIZE}"
+
+
+def build_pages(database_name: str, facts: DataFacts) -> list[Page]:
+    articles = datasette_articles(database_name)
     search_note = (
         "Datasette's table page cannot sort by relevance: it sorts the matches by date, the app by rank"
         if facts.fts_table
@@ -159,14 +170,14 @@ def build_pages(database_name: str, facts: DataFacts) -> list[Page]:
             "statements",
             "statement list, facets",
             "/statements/",
-            f"{db}/people_statement?_facet=speaker_id&_facet=kind&_size={PAGE_SIZE}",
+            datasette_statements(database_name),
             "Datasette lists every statement (it cannot hide those of unpublished articles without a join)",
         ),
         Page(
             "article",
             f"article page ({ARTICLE_SLUG})",
             f"/articles/{ARTICLE_SLUG}/",
-            f"{db}/articles_article/{facts.article_id}",
+            f"/{quote(database_name)}/articles_article/{facts.article_id}",
             "Datasette's row page: the row and counts of rows linking to it",
             list_page=False,
         ),
@@ -174,7 +185,7 @@ def build_pages(database_name: str, facts: DataFacts) -> list[Page]:
             "person",
             f"person page ({PERSON_SLUG})",
             f"/people/{PERSON_SLUG}/",
-            f"{db}/people_person/{facts.person_id}",
+            f"/{quote(database_name)}/people_person/{facts.person_id}",
             "Datasette's row page: the row and counts of rows linking to it",
             list_page=False,
         ),
@@ -182,7 +193,7 @@ def build_pages(database_name: str, facts: DataFacts) -> list[Page]:
             "person_top",
             f"person page, the most quoted ({facts.top_person[0]}, {facts.top_person[2]:,} statements)",
             f"/people/{facts.top_person[0]}/",
-            f"{db}/people_person/{facts.top_person[1]}",
+            f"/{quote(database_name)}/people_person/{facts.top_person[1]}",
             "Datasette's row page: the row and counts of rows linking to it",
             list_page=False,
         ),
@@ -211,3 +222,74 @@ def build_pages(database_name: str, facts: DataFacts) -> list[Page]:
             "Datasette pages by keyset: its _next token for the same rows (no OFFSET)",
         ),
     ]
+
+
+@dataclass
+class States:
+    """One kind of filtered page, asked for in many states, each once: every request is a first visit."""
+
+    key: str
+    label: str
+    app: list[str]
+    datasette: list[str]
+
+
+def build_states(database: Path, facts: DataFacts) -> list[States]:
+    """Distinct filter states of the filtered pages, none of them measured before in the run.
+
+    The pages above are each one address asked for 43 times: after its first request the app serves
+    its counts and page keys from its cache (kept per filter state and archive revision). A visitor
+    who picks a filter no one has picked since the last write meets none of that; these states
+    measure what they wait for, against Datasette with ``_nosuggest=1`` on the same states (it keeps
+    nothing between requests either way). States use publishers, years and people other than the
+    pages' own, so nothing is cached for them.
+    """
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        publishers = connection.execute(
+            "SELECT slug, id FROM articles_publisher WHERE slug GLOB 'publisher-[0-9]*' AND slug != ? ORDER BY id",
+            (PUBLISHER_SLUG,),
+        ).fetchall()
+        # Speakers across the range of popularity: the most quoted and the rarely quoted alike.
+        speakers = connection.execute(
+            "SELECT slug, id FROM people_person WHERE slug GLOB 'person-[0-9]*' AND slug != ? ORDER BY id",
+            (PERSON_SLUG,),
+        ).fetchall()
+    if not publishers or not speakers:
+        return []
+    name = database.stem
+    articles, statements = datasette_articles(name), datasette_statements(name)
+    step = max(1, len(speakers) // STATES)
+    speakers = speakers[::step][:STATES]
+    one = [(publisher, None) for publisher in publishers[:STATES]]
+    three = [(publisher, year) for year in STATE_YEARS for publisher in publishers][:STATES]
+    states = [
+        States(
+            "filter1",
+            "article list, one filter (publisher)",
+            [f"/articles/?publisher={slug}" for (slug, _), _ in one],
+            [f"{articles}&publisher_id={id_}" for (_, id_), _ in one],
+        ),
+        States(
+            "filter3",
+            "article list, three filters (publisher, year, kind)",
+            [f"/articles/?publisher={slug}&year={year}&kind=news-report" for (slug, _), year in three],
+            [f"{articles}&publisher_id={id_}&year={year}&kind=news-report" for (_, id_), year in three],
+        ),
+        States(
+            "statements_speaker",
+            "statement list, one filter (speaker)",
+            [f"/statements/?speaker={slug}" for slug, _ in speakers],
+            [f"{statements}&speaker_id={id_}" for _, id_ in speakers],
+        ),
+    ]
+    if facts.fts_table:
+        for key, term in (("search_rare", RARE_TERM), ("search_common", COMMON_TERM)):
+            states.append(
+                States(
+                    f"{key}_publisher",
+                    f"search, {'rare' if term == RARE_TERM else 'common'} term ({term}), and one publisher",
+                    [f"/articles/?q={term}&publisher={slug}" for (slug, _), _ in one],
+                    [f"{articles}&_search={term}&publisher_id={id_}" for (_, id_), _ in one],
+                )
+            )
+    return states

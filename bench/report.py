@@ -305,6 +305,12 @@ def render(results: dict, facet_pages) -> tuple[str, str]:
     md += ["### SQL floor (the app's own queries replayed with sqlite3)\n", markdown, ""]
     text_parts += ["SQL FLOOR", text, ""]
 
+    states = states_section(results)
+    if states:
+        section, text = states
+        md += [section, ""]
+        text_parts += ["FIRST VISITS TO DISTINCT FILTER STATES", text, ""]
+
     json_figures = figure(results, "app", "json")
     if json_figures:
         rows = [
@@ -418,6 +424,64 @@ def render(results: dict, facet_pages) -> tuple[str, str]:
     md += [markdown, ""]
     md.append(method(results))
     return "\n".join(text_parts), "\n".join(md) + "\n"
+
+
+def states_section(results: dict) -> tuple[str, str] | None:
+    """First visits to distinct filter states: what a visitor who picks a filter no one picked since the
+    last write waits for, against Datasette with ``_nosuggest=1`` on the same states."""
+    app = figure(results, "app", "states") or {}
+    if not app:
+        return None
+    datasette = results.get("datasette", {}).get("states_nosuggest") or {}
+    postgres = figure(results, "app_pg", "states") or {}
+    rows = []
+    for state in results.get("states", []):
+        key = state["key"]
+        mine, theirs, pg = app.get(key, {}), datasette.get(key, {}), postgres.get(key, {})
+        rows.append(
+            [
+                key,
+                len(state["app"]),
+                ms(mine.get("median")),
+                ms(mine.get("p95")),
+                ms(theirs.get("median")),
+                ms(theirs.get("p95")),
+                ratio(divide(theirs.get("median"), mine.get("median"))),
+                ms(pg.get("median")) if pg else "-",
+                ms(pg.get("p95")) if pg else "-",
+                (mine.get("errors", 0) or 0) + (theirs.get("errors", 0) or 0) + (pg.get("errors", 0) or 0),
+            ]
+        )
+    text, markdown = table(
+        [
+            "states",
+            "n",
+            "app median",
+            "app p95",
+            "DS _nosuggest median",
+            "DS _nosuggest p95",
+            "DS _nosuggest / app",
+            "app on PostgreSQL, median",
+            "p95",
+            "errors",
+        ],
+        rows,
+    )
+    listed = "\n".join(
+        f"- `{state['key']}`: {state['label']}, e.g. app `{state['app'][0]}`" for state in results["states"]
+    )
+    section = (
+        "### First visits to distinct filter states\n\n"
+        "The pages above are each one address asked for again and again; after its first request the app "
+        "serves that address's counts and page keys from its cache (kept per filter state and archive "
+        "revision, and emptied by any write). Here each kind of filtered page is asked for in distinct "
+        "states, each once, so that every request is a first visit: what a visitor waits for who picks a "
+        "filter no one has picked since the last write. Datasette (`_nosuggest=1`) keeps nothing between "
+        "requests either way. The contestants take turns state by state; latency in ms. No target is "
+        "judged on these figures (the issue's are on warm requests), but they are the app's slowest "
+        "ordinary answers.\n\n" + listed + "\n\n" + markdown
+    )
+    return section, text
 
 
 def warming_section(warming: dict) -> str:

@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
@@ -41,7 +42,7 @@ sys.path.insert(0, str(BENCH))
 
 import loadgen  # noqa: E402
 import report  # noqa: E402
-from pages import FACET_PAGES, build_pages, read_facts, with_param  # noqa: E402
+from pages import FACET_PAGES, build_pages, build_states, read_facts, with_param  # noqa: E402
 from servers import Server, free_port, stop_all  # noqa: E402
 
 ROOT = BENCH.parent
@@ -493,6 +494,29 @@ def measure_side_by_side(contestants: dict[str, tuple[Server, dict]], keys: list
     return figures
 
 
+# What each contestant answers cheaply: asked untimed before each first visit (``loadgen.measure_first_visits``).
+APP_CHEAP, DATASETTE_CHEAP = "/healthz", "/-/versions.json"
+
+
+def measure_states(contestants: dict[str, tuple[Server, str, Callable]], states, args) -> dict[str, dict]:
+    """First visits to distinct filter states (``pages.build_states``), the contestants taking turns.
+
+    ``contestants`` maps a name to its server, its cheap address and a function from a ``States`` to
+    its addresses for them.
+    """
+    figures = {name: {} for name in contestants}
+    for state in states:
+        targets = {
+            name: (server.port, paths_of(state), cheap) for name, (server, cheap, paths_of) in contestants.items()
+        }
+        latencies = loadgen.measure_first_visits(targets, args.latency_budget)
+        for name, latency in latencies.items():
+            entry = latency_entry(targets[name][1][0], latency)
+            figures[name][state.key] = entry
+            log_entry(name, f"{state.key} (first visits)", entry)
+    return figures
+
+
 def gunicorn(name: str, database_url: str, port: int, *, page_cache: bool = False, warm: bool = False) -> Server:
     return Server(
         name,
@@ -531,11 +555,13 @@ def start_app(name: str, database_url: str, *, page_cache: bool = False) -> Serv
     return server
 
 
-def measure_app(name: str, database_url: str, pages, args, *, page_cache: bool = False) -> dict:
+def measure_app(name: str, database_url: str, pages, args, *, page_cache: bool = False, states=()) -> dict:
     """The app alone: the variants no target compares with Datasette (the page cache, PostgreSQL)."""
     server = start_app(name, database_url, page_cache=page_cache)
     try:
         figures = {"pages": measure(server, {page.key: page.app for page in pages}, args)}
+        if states:
+            figures["states"] = measure_states({name: (server, APP_CHEAP, lambda state: state.app)}, states, args)[name]
         record_memory(figures, server)
     finally:
         server.stop()
@@ -562,11 +588,24 @@ def measure_app_beside_datasette(database: Path, pages, facts, captured: dict, a
             )
             datasette["default"] = measured["datasette"]
             datasette["nosuggest"] = measured["datasette _nosuggest=1"]
+            states = measure_states(
+                {
+                    "app-sqlite": (app_server, APP_CHEAP, lambda state: state.app),
+                    "datasette _nosuggest=1": (
+                        datasette_server,
+                        DATASETTE_CHEAP,
+                        lambda state: [with_param(path, "_nosuggest=1") for path in state.datasette],
+                    ),
+                },
+                build_states(database, facts),
+                args,
+            )
+            datasette["states_nosuggest"] = states["datasette _nosuggest=1"]
             datasette["memory_kib"] = datasette_server.memory()
             datasette["anon_kib"] = list(datasette_server.memory("RssAnon").values())
         finally:
             datasette_server.stop()
-        app = {"pages": measured["app-sqlite"]}
+        app = {"pages": measured["app-sqlite"], "states": states["app-sqlite"]}
         if not args.no_json:
             app["json"] = measure(app_server, json_paths(pages), args, throughput=False, suffix=" (json)")
         record_memory(app, app_server)
@@ -894,6 +933,7 @@ def main() -> None:
         "data": data_sizes(database),
         "facts": vars(facts),
         "pages": [vars(page) for page in pages],
+        "states": [vars(state) for state in build_states(database, facts)],
     }
     log("Capturing each page's SQL from the app")
     results["captured"] = captured = capture_sql(pages, app_env(f"sqlite:///{database}"))
@@ -906,7 +946,7 @@ def main() -> None:
     if postgres_url:
         log("Capturing each page's SQL on PostgreSQL")
         results["captured_pg"] = capture_sql(pages, app_env(postgres_url))
-        results["app_pg"] = measure_app("app-postgres", postgres_url, pages, args)
+        results["app_pg"] = measure_app("app-postgres", postgres_url, pages, args, states=build_states(database, facts))
     results["warming"] = measure_warming(database)
     if not args.skip_load:
         results["load"] = time_fixture_load(database, args.articles)

@@ -124,3 +124,23 @@ def test_an_answer_other_than_200_is_an_error_and_not_timed(recorder):
     # The warm-up, the request opening the run and the 3 timed ones: all errors, none timed.
     assert results["broken"].samples == [] and results["broken"].errors == 5 and results["broken"].status == 500
     assert len(results["working"].samples) == 3 and results["working"].errors == 0
+
+
+def test_first_visits_ask_each_state_once_after_a_cheap_request_to_the_same_server(recorder):
+    app, datasette = recorder.serve(), recorder.serve()
+    targets = {
+        "app": (app, ["/a?s=1", "/a?s=2", "/a?s=3"], "/healthz"),
+        "nosuggest": (datasette, ["/d?s=1", "/d?s=2", "/d?s=3"], "/-/versions.json"),
+    }
+
+    results = loadgen.measure_first_visits(targets, budget=60)
+
+    asked = [path for _, path in recorder.requests]
+    assert asked == [
+        # State by state, the order rotating; each state once per contestant, after its cheap address.
+        *("/healthz", "/a?s=1", "/-/versions.json", "/d?s=1"),
+        *("/-/versions.json", "/d?s=2", "/healthz", "/a?s=2"),
+        *("/healthz", "/a?s=3", "/-/versions.json", "/d?s=3"),
+    ]
+    assert [len(result.samples) for result in results.values()] == [3, 3]
+    assert all(result.errors == 0 for result in results.values())
