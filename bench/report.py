@@ -115,9 +115,13 @@ def targets(results: dict, facet_pages) -> list[list]:
     for page in results.get("pages", []):
         entry = captured.get(page["key"], {})
         if page["list_page"] and entry.get("facets") is not None:
-            queries, limit = len(entry["queries"]), 3 + entry["facets"]
+            # Judged on the page made from scratch too (its counts and keys not yet kept), which asks most.
+            warm, limit = len(entry["queries"]), 3 + entry["facets"]
+            cold = results.get("floor", {}).get(page["key"], {}).get("cold_queries")
+            most = max(warm, cold if isinstance(cold, int) else 0)
+            measured = f"{warm} kept, {cold} from scratch" if isinstance(cold, int) else f"{warm}"
             rows.append(
-                [f"SQL queries <= 3 + facets: {page['key']}", f"{queries} (limit {limit})", verdict(queries <= limit)]
+                [f"SQL queries <= 3 + facets: {page['key']}", f"{measured} (limit {limit})", verdict(most <= limit)]
             )
     deep = divide(p95(app, "deep"), p95(app, "list"))
     rows.append(["deep page p95 <= 1.5x page 1's", ratio(deep), verdict(None if deep is None else deep <= 1.5)])
