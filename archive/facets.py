@@ -117,7 +117,7 @@ class FacetResult:
     label: str
     options: list[FacetOption] = field(default_factory=list)
     truncated: bool = False  # more values exist than are shown
-    rows_counted: int | None = None  # how many results, when the facet's counts say (``FacetFilter.count``)
+    rows_counted: int | None = None  # how many results, when the facet's counts say (``FacetFilter.options_from``)
     find_url_name: str = ""  # the list where every value can be searched, when not all are shown
     # Per request, not cached: the options the page lists, the query of the link that lists them all,
     # and the address of the list that finds any value (it depends on the request's script prefix).
@@ -255,11 +255,12 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
             related.order_by(), value_path, from_related(self.label_field), from_related(self.group_by), back
         )
 
-    def _grouped(self, qs):
-        """Grouped rows with ``value``, ``label`` and ``facet_count``."""
+    def _grouped(self, qs, only=None):
+        """Grouped rows with ``value``, ``label`` and ``facet_count``; ``only``: just these values."""
         side = self._counted_side(qs)
+        counted = side.queryset if only is None else side.queryset.filter(**{f"{side.value}__in": only})
         columns = {"value": F(side.value)} | ({"label": F(side.label)} if side.label else {})
-        return side.queryset.values(**columns).annotate(facet_count=Count(side.counted, distinct=self.many))
+        return counted.values(**columns).annotate(facet_count=Count(side.counted, distinct=self.many))
 
     def _has_value(self, row) -> bool:
         # Rows without a value (no related row, a blank choice) are dropped after grouping:
@@ -279,16 +280,20 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
             model = model._meta.get_field(name).related_model
         return model
 
-    def _options_query(self, qs, selected, base_queryset, limit: int) -> tuple[str, list]:
+    def _options_query(self, qs, selected, base_queryset, limit: int, *, only_chosen=False) -> tuple[str, list]:
         """One query for the whole facet: its top values, the chosen ones wherever they rank, and the
         chosen ones' labels (for those with no results here).
 
-        Rows are (value, label, count, rank). The counted rows are numbered in the facet's order
+        Rows are (value, label, count, rank, total). The counted rows are numbered in the facet's order
         (``rank``) and come chosen first, then by rank, so that ``limit`` spare rows after the chosen
         ones hold every value of the top ``limit`` (three more for the empty and blank groups, dropped
-        later). The chosen values' labels follow as rows with no count: a chosen value may have no
-        results with the other filters applied, or none at all. Asking for them apart took up to two
-        more queries a facet, and a page with several such choices went past its budget.
+        later); ``total`` is how many rows all the groups hold. The chosen values' labels follow as rows
+        with no count: a chosen value may have no results with the other filters applied, or none at
+        all. Asking for them apart took up to two more queries a facet, and a page with several such
+        choices went past its budget.
+
+        ``only_chosen``: the chosen values' counts and labels alone (no rank, no total), counting only
+        their rows: for when the top values are already known (``FacetedFilterSet._count_facets``).
         """
         connection = connections[qs.db]
         quote = connection.ops.quote_name
@@ -296,6 +301,10 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
         fetched = limit + 3 + len(selected)
         if self.group_by:
             side = self._counted_side(qs)
+            related = self._related_model(qs.model)
+            if only_chosen:
+                chosen = related._default_manager.filter(**{f"{self.value_attr}__in": selected}).values("pk")
+                side = side._replace(queryset=side.queryset.filter(**{f"{side.group_by}__in": chosen}))
             if self.many:
                 # Distinct (key, result) pairs first, then counted per key: the same numbers as
                 # COUNT(DISTINCT …) per group, which PostgreSQL computes by sorting within every group
@@ -315,9 +324,17 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
                 grouped, params = grouping.query.sql_with_params()
             params = list(params)
             # Grouped by the integer key alone; the value and label are joined onto the rows kept.
-            related = self._related_model(qs.model)
             table, key = quote(related._meta.db_table), quote(related._meta.pk.column)
             value, label = (quote(related._meta.get_field(name).column) for name in (self.value_attr, self.label_attr))
+            names = (
+                f" UNION ALL SELECT r.{value}, r.{label}, NULL, NULL, NULL FROM {table} r WHERE r.{value} IN ({marks})"
+            )
+            if only_chosen:
+                sql = (
+                    f"SELECT r.{value}, r.{label}, g.facet_count, NULL, NULL "
+                    f"FROM ({grouped}) g JOIN {table} r ON r.{key} = g.facet_key{names}"
+                )
+                return sql, [*params, *selected]
             chosen_first = ""
             if selected:
                 chosen_keys = f"SELECT {key} FROM {table} WHERE {value} IN ({marks})"
@@ -333,12 +350,11 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
                 f"JOIN {table} r ON r.{key} = t.facet_key"
             )
             if selected:
-                sql += f" UNION ALL SELECT r.{value}, r.{label}, NULL, NULL, NULL FROM {table} r"
-                sql += f" WHERE r.{value} IN ({marks})"
+                sql += names
                 params += selected
             return sql, params
 
-        grouped, params = self._grouped(qs).order_by().query.sql_with_params()
+        grouped, params = self._grouped(qs, only=selected if only_chosen else None).order_by().query.sql_with_params()
         params = list(params)
         # A value with no label of its own is its label (NULL would be text to PostgreSQL, not the value's type).
         label = "g.label" if self.label_field else "g.value"
@@ -347,13 +363,17 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
             "value_desc": "g.value DESC",
         }.get(self.order, "g.value")
         chosen_first = ""
-        if selected:
+        if only_chosen:
+            sql = f"SELECT g.value, {label} AS label, g.facet_count, NULL, NULL FROM ({grouped}) g"
+        elif selected:
             chosen_first = f"CASE WHEN ranked.value IN ({marks}) THEN 0 ELSE 1 END, "
             params += selected
         top = (
             f"SELECT g.value, {label} AS label, g.facet_count, {RANK_AND_TOTAL.format(order=order)} FROM ({grouped}) g"
         )
-        sql = f"SELECT * FROM (SELECT * FROM ({top}) ranked ORDER BY {chosen_first}ranked.facet_rank LIMIT {fetched}) t"
+        if not only_chosen:
+            ranked = f"SELECT * FROM ({top}) ranked ORDER BY {chosen_first}ranked.facet_rank LIMIT {fetched}"
+            sql = f"SELECT * FROM ({ranked}) t"
         if selected and self.names_chosen_values:
             # A text value is named as the archive names it, or shown as not found: the address could
             # carry any text. (A year is checked as it is read, and shown as itself: finding whether any
@@ -386,36 +406,58 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
                 model = field.related_model
         return True
 
-    def count(self, qs, selected, base_queryset, limit):
-        """The options of this facet over ``qs`` (the list with every other filter applied): one query."""
-        sql, params = self._options_query(qs, list(selected), base_queryset, limit)
+    def fetch(self, qs, selected, base_queryset, limit, *, only_chosen=False) -> list[tuple]:
+        """The rows of ``_options_query``: one query."""
+        sql, params = self._options_query(qs, list(selected), base_queryset, limit, only_chosen=only_chosen)
         with connections[qs.db].cursor() as cursor:
             cursor.execute(sql, params)
-            fetched = cursor.fetchall()
-        counted, labels = [], {}
-        rows_counted = 0
-        for value, label, facet_count, rank, total in fetched:
+            return cursor.fetchall()
+
+    @staticmethod
+    def top_of(fetched, limit) -> tuple[tuple, int]:
+        """What a fetch says of the facet with none of its own values chosen: the counted rows that
+        rank in its top ``limit`` and spares, as (value, label, count, rank) in rank order, and how
+        many rows its groups hold. With values chosen the fetch has every such row too (see
+        ``_options_query``), so this is the same whatever was chosen: it is kept and shared."""
+        ranked = sorted(
+            (row for row in fetched if row[2] is not None and row[3] is not None and row[3] <= limit + 3),
+            key=operator.itemgetter(3),
+        )
+        total = next((int(row[4]) for row in fetched if row[4] is not None), 0)
+        return tuple(tuple(row[:4]) for row in ranked), total
+
+    @staticmethod
+    def holds(top, selected) -> bool:
+        """Whether the kept top rows count every chosen value (then no query is needed)."""
+        values = {row[0] for row in top[0]}
+        return all(value in values for value in selected)
+
+    def options_from(self, top, fetched, selected, limit):
+        """The facet's options, truncated or not, and (with none of its values chosen) the number of
+        rows listed: from its top rows (``top_of``) and whatever else a fetch found of the chosen values."""
+        rows, total = top
+        counted, labels = {}, {}
+        for value, label, facet_count, rank, *_ in (*rows, *fetched):
             if facet_count is None:
                 labels[value] = label
-            else:
-                rows_counted = int(total)
-                row = {self.field_name: value, self.label_field: label, "facet_count": facet_count}
-                if self._has_value(row):
-                    counted.append((rank, row))
-        counted.sort(key=operator.itemgetter(0))
+                continue
+            row = {self.field_name: value, self.label_field: label, "facet_count": facet_count}
+            if value not in counted and self._has_value(row):
+                counted[value] = (float("inf") if rank is None else rank, row)
+        ordered = [row for _, row in sorted(counted.values(), key=operator.itemgetter(0))]
         # The control lists at most ``limit`` values: every chosen one, wherever it ranks or at zero
         # (so that it can be removed), and the top of the rest in the room left.
-        found = {row[self.field_name]: row for _, row in counted}
         rows = [
-            found.get(value)
-            or {
+            counted[value][1]
+            if value in counted
+            else {
                 self.field_name: value,
                 self.label_field: labels.get(value, NOT_FOUND) if self.names_chosen_values else None,
                 "facet_count": 0,
             }
             for value in selected
         ]
-        others = [row for _, row in counted if row[self.field_name] not in selected]
+        others = [row for row in ordered if row[self.field_name] not in selected]
         room = max(limit - len(rows), 0)
         truncated = len(others) > room
         rows += others[:room]
@@ -430,7 +472,7 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
         ]
         # With none of its own values chosen, a facet holding one value a row (or none: that group is
         # counted too) is counted over exactly the listed rows: their number is its groups' sum.
-        return options, truncated, (rows_counted if not selected and not self.many else None)
+        return options, truncated, (total if not selected and not self.many else None)
 
 
 class SortFilter(ConfiguredOnce, django_filters.OrderingFilter):
@@ -575,6 +617,29 @@ class FacetedFilterSet(django_filters.FilterSet):
             queryset = self.filters[name].filter(queryset, value)
         return queryset
 
+    def _facet_top_key(self, name: str, limit: int) -> str:
+        """What identifies one facet's top values: as ``_counts_cache_key``, with the facet's own filter left out."""
+        digest = self._state_digest(without=name)
+        return (
+            f"archive:facet-top:{type(self).__module__}.{type(self).__name__}:{self._revision}:{digest}:{name}:{limit}"
+        )
+
+    def _state_digest(self, without: str | None = None) -> str:
+        state = sorted(
+            (name, sorted(map(str, value)) if isinstance(value, list) else str(value))
+            for name, value in self.form.cleaned_data.items()
+            if value and name != without and not isinstance(self.filters[name], SortFilter)
+        )
+        return hashlib.blake2b(repr(state).encode(), digest_size=16).hexdigest()
+
+    @cached_property
+    def _revision(self) -> int:
+        from archive.models import ArchiveRevision
+
+        if self.request is None or self.queryset.db != "default":
+            return ArchiveRevision.current(self.queryset.db)
+        return ArchiveRevision.of_request(self.request)
+
     @cached_property
     def _counts_cache_key(self) -> str:
         """What identifies this list's counts: the FilterSet, the archive revision and the filters.
@@ -586,19 +651,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         counts and are left out; the filters are taken as cleaned, so "?year=2019&year=2019" and
         "?year=02019" share one entry.
         """
-        from archive.models import ArchiveRevision
-
-        state = sorted(
-            (name, sorted(map(str, value)) if isinstance(value, list) else str(value))
-            for name, value in self.form.cleaned_data.items()
-            if value and not isinstance(self.filters[name], SortFilter)
-        )
-        digest = hashlib.blake2b(repr(state).encode(), digest_size=16).hexdigest()
-        if self.request is None or self.queryset.db != "default":
-            revision = ArchiveRevision.current(self.queryset.db)
-        else:
-            revision = ArchiveRevision.of_request(self.request)
-        return f"archive:counts:{type(self).__module__}.{type(self).__name__}:{revision}:{digest}"
+        return f"archive:counts:{type(self).__module__}.{type(self).__name__}:{self._revision}:{self._state_digest()}"
 
     def cached_counts(self, part: str, compute):
         """Counts depend only on the filters and the data: computed once per filter state and revision.
@@ -653,11 +706,30 @@ class FacetedFilterSet(django_filters.FilterSet):
         return results
 
     def _count_facets(self) -> list[FacetResult]:
+        """Each facet in one query at most, none when what it needs is kept.
+
+        A facet's counts depend on the other facets' filters, not its own, so its top values are kept
+        by the state of the others (``_facet_top_key``) as well as with the page's counts: the first
+        visit to "one speaker's statements" finds the speaker facet's top values as the unfiltered
+        list counted them (warmed in the background), and asks only for the chosen speaker's count if
+        it is not among them, not for a million statements grouped again.
+        """
         limit = settings.ARCHIVE_FACET_LIMIT
         results = []
         for name, facet in self.facet_filters.items():
-            selected = self.form.cleaned_data.get(name) or []
-            options, truncated, rows_counted = facet.count(self.queryset_without(name), selected, self.queryset, limit)
+            selected = list(self.form.cleaned_data.get(name) or [])
+            queryset = self.queryset_without(name)
+            key = self._facet_top_key(name, limit)
+            top = cache.get(key)
+            if top is None:
+                fetched = facet.fetch(queryset, selected, self.queryset, limit)
+                top = facet.top_of(fetched, limit)
+                cache.set(key, top, timeout=settings.ARCHIVE_FACET_CACHE_SECONDS)
+            elif selected and not facet.holds(top, selected):
+                fetched = facet.fetch(queryset, selected, self.queryset, limit, only_chosen=True)
+            else:
+                fetched = []
+            options, truncated, rows_counted = facet.options_from(top, fetched, selected, limit)
             results.append(
                 FacetResult(
                     name=name,

@@ -1,12 +1,14 @@
 """Cached unfiltered counts are never served after a write, whichever way the write is made."""
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from archive.models import ArchiveRevision
 from articles.models import Article, ArticleStatus, Inspection
+from people.models import Person, Statement
 from tests.factories import ArticleFactory, InspectionFactory, PersonFactory, PublisherFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +92,42 @@ def test_filtered_counts_are_cached_and_refreshed_by_writes(django_assert_max_nu
     new_count, new_facets = unfiltered(url)
     assert new_count == 2
     assert new_facets["publisher"][publisher.slug] == 2
+
+
+def speaker_facet(url):
+    data = Client().get(f"{url}{'&' if '?' in url else '?'}format=json").json()
+    return {option["value"]: (option["count"], option["selected"]) for option in data["facets"]["speaker"]}
+
+
+def queries_for(url):
+    with CaptureQueriesContext(connection) as queries:
+        counts = speaker_facet(url)
+    return len(queries), counts
+
+
+def test_a_facet_counted_for_the_state_of_the_other_filters_is_not_counted_again(settings):
+    """The speaker facet of "one speaker's statements" is counted without its own filter: over every
+    statement, as the unfiltered list counted it. Kept by the other filters' state, it is read, not
+    counted again; a chosen speaker beyond its top values is counted alone; a write counts anew."""
+    settings.ARCHIVE_FACET_LIMIT = 2
+    top = speaker_facet("/statements/")
+    first = next(iter(top))
+    beyond = Statement.objects.published().exclude(speaker__slug__in=top).values_list("speaker__slug", flat=True)[0]
+
+    kept_queries, in_top = queries_for(f"/statements/?speaker={first}")
+    assert in_top == {value: (count, value == first) for value, (count, _) in top.items()}
+    _, with_beyond = queries_for(f"/statements/?speaker={beyond}")
+    assert with_beyond[beyond] == (Statement.objects.published().filter(speaker__slug=beyond).count(), True)
+    # The top speaker, in the one place left beside the chosen one.
+    assert {value: count for value, (count, selected) in with_beyond.items() if not selected} == {first: top[first][0]}
+
+    for kept in caches.all():
+        kept.clear()
+    from_scratch, counted_again = queries_for(f"/statements/?speaker={first}")
+    assert counted_again == in_top
+    assert kept_queries == from_scratch - 1  # kept, the speaker facet asked nothing
+    StatementFactory(speaker=Person.objects.get(slug=first))
+    assert speaker_facet(f"/statements/?speaker={first}")[first][0] == top[first][0] + 1
 
 
 def test_different_filters_are_counted_apart():
