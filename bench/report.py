@@ -480,7 +480,9 @@ def states_section(results: dict) -> tuple[str, str] | None:
         "serves that address's counts and page keys from its cache (kept per filter state and archive "
         "revision, and emptied by any write). Here each kind of filtered page is asked for in distinct "
         "states, each once, so that every request is a first visit: what a visitor waits for who picks a "
-        "filter no one has picked since the last write. Datasette (`_nosuggest=1`) keeps nothing between "
+        "filter no one has picked since the last write (the unfiltered lists having been counted, as the "
+        "background warming sees to in production: a facet of a state that narrows only that facet is read "
+        "from their counts, see `FacetedFilterSet._count_facets`). Datasette (`_nosuggest=1`) keeps nothing between "
         "requests either way. The contestants take turns state by state; latency in ms. No target is "
         "judged on these figures (the issue's are on warm requests), but they are the app's slowest "
         "ordinary answers.\n\n" + listed + "\n\n" + markdown
