@@ -99,9 +99,16 @@ def fixture_slugs(model: str) -> set[str]:
     }
 
 
-def copy_sqlite(source: Path, target: Path) -> None:
+# The smallest archive worth generating: for the tests of where it is written, not of its shape.
+TINY = ("--articles", 5, "--people", 100, "--publishers", 5)
+
+
+def copy_sqlite(source: Path, target: Path, *, then: str | None = None) -> None:
+    """A copy of a SQLite archive, with one statement run on the copy (``then``) if given."""
     with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
         origin.backup(copy)
+        if then:
+            copy.execute(then)
     origin.close()
     copy.close()
 
@@ -151,10 +158,7 @@ def test_an_unrelated_file_is_refused_and_left_byte_for_byte(tmp_path):
 def test_a_sqlite_archive_not_made_by_the_command_is_refused(generated, tmp_path):
     """A real archive the settings do not name (a backup, another copy): an archive, but without the marker."""
     backup = tmp_path / "archive-backup.sqlite3"
-    copy_sqlite(generated["first"], backup)
-    with sqlite3.connect(backup) as database:
-        database.execute(f"DROP TABLE {MARKER_TABLE}")
-    database.close()
+    copy_sqlite(generated["first"], backup, then=f"DROP TABLE {MARKER_TABLE}")
     before = backup.read_bytes()
     refused(
         generate_archive(
@@ -195,12 +199,7 @@ def test_replace_overwrites_another_file_when_asked(tmp_path):
     output.write_text("not a database")
     generated_ok(
         generate_archive(
-            "--articles",
-            5,
-            "--people",
-            100,
-            "--publishers",
-            5,
+            *TINY,
             "--output",
             output,
             "--replace",
@@ -221,10 +220,7 @@ def test_a_previous_synthetic_output_is_replaced(generated):
 def test_an_archive_generated_before_the_marker_is_recognised_by_the_benchmarks_record(generated, tmp_path):
     """Files bench/run_bench.py generated before the marker existed: <file>.meta.json says what was asked for."""
     legacy = tmp_path / "archive-legacy.sqlite3"
-    copy_sqlite(generated["first"], legacy)
-    with sqlite3.connect(legacy) as database:
-        database.execute(f"DROP TABLE {MARKER_TABLE}")
-    database.close()
+    copy_sqlite(generated["first"], legacy, then=f"DROP TABLE {MARKER_TABLE}")
     assert not is_synthetic_archive(legacy)
     meta = Path(f"{legacy}.meta.json")
     meta.write_text(json.dumps({"articles": ARTICLES + 1, "seed": SEED}))
@@ -277,10 +273,7 @@ def test_the_benchmark_reads_what_a_file_was_generated_with(generated, tmp_path)
         (unfinished, f"UPDATE {MARKER_TABLE} SET finished = NULL"),
         (older, f"DROP TABLE {MARKER_TABLE}"),
     ):
-        copy_sqlite(generated["first"], copy)
-        with sqlite3.connect(copy) as database:
-            database.execute(change)
-        database.close()
+        copy_sqlite(generated["first"], copy, then=change)
     assert run_bench.generated_with(unfinished) == {}
     assert run_bench.generated_with(older) is None
 
@@ -440,12 +433,7 @@ def test_an_empty_postgresql_database_is_filled_and_marked(scratch_postgres):
     settings_database, scratch = scratch_postgres
     generated_ok(
         generate_archive(
-            "--articles",
-            5,
-            "--people",
-            100,
-            "--publishers",
-            5,
+            *TINY,
             "--database-url",
             scratch,
             settings_database=settings_database,
