@@ -426,6 +426,19 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
         total = next((int(row[4]) for row in fetched if row[4] is not None), 0)
         return tuple(tuple(row[:4]) for row in ranked), total
 
+    def tells_what_is_left_out(self, top, selected, limit) -> bool:
+        """Whether the kept top rows show if any value is left out once the chosen ones take their places.
+
+        They hold the top ``limit`` values and spares. Chosen values fill places first, so with enough
+        of them chosen (more than the spares allow: only with a limit under about 50, as at most 50
+        values are chosen) no unchosen value may be left among the kept rows to show that more exist;
+        then the facet is fetched with its chosen values, as from scratch."""
+        rows, _ = top
+        if len(rows) < limit + 3:
+            return True  # every group was counted: nothing is beyond these rows
+        others = [row for row in rows if row[0] not in selected and row[0] not in (None, "")]
+        return len(others) > max(limit - len(selected), 0)
+
     @staticmethod
     def holds(top, selected) -> bool:
         """Whether the kept top rows count every chosen value (then no query is needed)."""
@@ -721,10 +734,11 @@ class FacetedFilterSet(django_filters.FilterSet):
             queryset = self.queryset_without(name)
             key = self._facet_top_key(name, limit)
             top = cache.get(key)
-            if top is None:
+            if top is None or not facet.tells_what_is_left_out(top, selected, limit):
                 fetched = facet.fetch(queryset, selected, self.queryset, limit)
-                top = facet.top_of(fetched, limit)
-                cache.set(key, top, timeout=settings.ARCHIVE_FACET_CACHE_SECONDS)
+                if top is None:
+                    top = facet.top_of(fetched, limit)
+                    cache.set(key, top, timeout=settings.ARCHIVE_FACET_CACHE_SECONDS)
             elif selected and not facet.holds(top, selected):
                 fetched = facet.fetch(queryset, selected, self.queryset, limit, only_chosen=True)
             else:
