@@ -111,3 +111,37 @@ def test_manage_py_is_for_development_and_wsgi_stays_strict():
     assert strict.returncode != 0 and "DJANGO_SECRET_KEY" in strict.stderr
     wsgi = subprocess.run([sys.executable, "-c", "import archive.wsgi"], **run)
     assert wsgi.returncode != 0 and "DJANGO_SECRET_KEY" in wsgi.stderr
+
+
+PERSISTENCE_PROBE = """
+import django
+django.setup()
+from django.core.signals import request_finished, request_started
+from django.db import connection
+
+def a_request():
+    request_started.send(sender=None)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    request_finished.send(sender=None)
+    return id(connection.connection)
+
+print(a_request() == a_request() and connection.connection is not None)
+"""
+
+
+def test_a_serving_process_keeps_its_database_connection_between_requests(tmp_path):
+    """Persistent connections (CONN_MAX_AGE), as the issue asks: without them Django closes the connection
+    at the end of every request, and the next one opens (and on SQLite sets its pragmas) again."""
+    database = tmp_path / "probe.sqlite3"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(REAL, DATABASE_URL=f"sqlite:///{database}", DJANGO_SETTINGS_MODULE="archive.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", PERSISTENCE_PROBE],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
