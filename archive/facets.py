@@ -262,10 +262,11 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
         columns = {"value": F(side.value)} | ({"label": F(side.label)} if side.label else {})
         return counted.values(**columns).annotate(facet_count=Count(side.counted, distinct=self.many))
 
-    def _has_value(self, row) -> bool:
-        # Rows without a value (no related row, a blank choice) are dropped after grouping:
+    @staticmethod
+    def _is_value(value) -> bool:
+        # Groups without a value (no related row, a blank choice) are dropped after grouping:
         # excluding them in SQL would, across a to-many path, exclude whole results.
-        return row[self.field_name] not in (None, "")
+        return value not in (None, "")
 
     def _sorted_rows(self, rows):
         if self.order in ("value", "value_desc"):
@@ -359,7 +360,7 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
         # A value with no label of its own is its label (NULL would be text to PostgreSQL, not the value's type).
         label = "g.label" if self.label_field else "g.value"
         order = {
-            "count": f"g.facet_count DESC, {'g.label' if self.label_field else 'g.value'}",
+            "count": f"g.facet_count DESC, {label}",
             "value_desc": "g.value DESC",
         }.get(self.order, "g.value")
         chosen_first = ""
@@ -436,7 +437,7 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
         rows, _ = top
         if len(rows) < limit + 3:
             return True  # every group was counted: nothing is beyond these rows
-        others = [row for row in rows if row[0] not in selected and row[0] not in (None, "")]
+        others = [row for row in rows if row[0] not in selected and self._is_value(row[0])]
         return len(others) > max(limit - len(selected), 0)
 
     @staticmethod
@@ -454,8 +455,8 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
             if facet_count is None:
                 labels[value] = label
                 continue
-            row = {self.field_name: value, self.label_field: label, "facet_count": facet_count}
-            if value not in counted and self._has_value(row):
+            if value not in counted and self._is_value(value):
+                row = {self.field_name: value, self.label_field: label, "facet_count": facet_count}
                 counted[value] = (float("inf") if rank is None else rank, row)
         ordered = [row for _, row in sorted(counted.values(), key=operator.itemgetter(0))]
         # The control lists at most ``limit`` values: every chosen one, wherever it ranks or at zero

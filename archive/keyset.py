@@ -30,6 +30,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, OrderBy, Q
 from django.db.models.constants import LOOKUP_SEP
 
+from archive.facets import reject_control_characters
+
 # Keyset pagination pays off from a modest depth; an address this long is not a cursor.
 MAX_CURSOR_LENGTH = 1000
 # The widest integer either database compares (SQLite's INTEGER, PostgreSQL's bigint).
@@ -214,8 +216,11 @@ def decode(token: str | None, terms: list[Term], model) -> list | None:
                 return None
             stored.append(None)
             continue
-        if isinstance(value, str) and ("\x00" in value or _has_surrogate(value)):
-            return None
+        if isinstance(value, str):
+            try:
+                reject_control_characters(value)  # NUL or half a surrogate pair would fail in the query
+            except ValidationError:
+                return None
         column = _column(model, term.path)
         try:
             prepared = column.get_prep_value(column.to_python(value))
@@ -225,10 +230,6 @@ def decode(token: str | None, terms: list[Term], model) -> list | None:
             return None
         stored.append(prepared)
     return stored
-
-
-def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= char <= "\udfff" for char in text)
 
 
 def _order(term: Term, *, with_nulls: bool = True):

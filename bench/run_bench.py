@@ -568,7 +568,7 @@ def measure_app(name: str, database_url: str, pages, args, *, page_cache: bool =
     return figures
 
 
-def measure_app_beside_datasette(database: Path, pages, facts, captured: dict, args) -> tuple[dict, dict]:
+def measure_app_beside_datasette(database: Path, pages, states, facts, captured: dict, args) -> tuple[dict, dict]:
     """The app on SQLite and Datasette on the same file, running together, their requests interleaved."""
     app_server = start_app("app-sqlite", f"sqlite:///{database}")
     try:
@@ -588,7 +588,7 @@ def measure_app_beside_datasette(database: Path, pages, facts, captured: dict, a
             )
             datasette["default"] = measured["datasette"]
             datasette["nosuggest"] = measured["datasette _nosuggest=1"]
-            states = measure_states(
+            first_visits = measure_states(
                 {
                     "app-sqlite": (app_server, APP_CHEAP, lambda state: state.app),
                     "datasette _nosuggest=1": (
@@ -597,15 +597,15 @@ def measure_app_beside_datasette(database: Path, pages, facts, captured: dict, a
                         lambda state: [with_param(path, "_nosuggest=1") for path in state.datasette],
                     ),
                 },
-                build_states(database, facts),
+                states,
                 args,
             )
-            datasette["states_nosuggest"] = states["datasette _nosuggest=1"]
+            datasette["states_nosuggest"] = first_visits["datasette _nosuggest=1"]
             datasette["memory_kib"] = datasette_server.memory()
             datasette["anon_kib"] = list(datasette_server.memory("RssAnon").values())
         finally:
             datasette_server.stop()
-        app = {"pages": measured["app-sqlite"], "states": states["app-sqlite"]}
+        app = {"pages": measured["app-sqlite"], "states": first_visits["app-sqlite"]}
         if not args.no_json:
             app["json"] = measure(app_server, json_paths(pages), args, throughput=False, suffix=" (json)")
         record_memory(app, app_server)
@@ -926,6 +926,7 @@ def main() -> None:
 
     facts = read_facts(database)
     pages = build_pages(database.stem, facts)
+    states = build_states(database, facts)
     results = {
         "started": started.isoformat(timespec="seconds"),
         "args": {key: str(value) for key, value in vars(args).items()},
@@ -933,20 +934,20 @@ def main() -> None:
         "data": data_sizes(database),
         "facts": vars(facts),
         "pages": [vars(page) for page in pages],
-        "states": [vars(state) for state in build_states(database, facts)],
+        "states": [vars(state) for state in states],
     }
     log("Capturing each page's SQL from the app")
     results["captured"] = captured = capture_sql(pages, app_env(f"sqlite:///{database}"))
     log("Replaying it as the SQL floor")
     results["floor_pragmas"] = pragmas = app_pragmas(app_env(f"sqlite:///{database}"))
     results["floor"] = sql_floor(database, captured, args.requests, args.latency_budget, pragmas)
-    results["app"], results["datasette"] = measure_app_beside_datasette(database, pages, facts, captured, args)
+    results["app"], results["datasette"] = measure_app_beside_datasette(database, pages, states, facts, captured, args)
     # As deployed: repeat visits to a page at the same archive revision are served whole.
     results["app_cached"] = measure_app("app-sqlite page cache", f"sqlite:///{database}", pages, args, page_cache=True)
     if postgres_url:
         log("Capturing each page's SQL on PostgreSQL")
         results["captured_pg"] = capture_sql(pages, app_env(postgres_url))
-        results["app_pg"] = measure_app("app-postgres", postgres_url, pages, args, states=build_states(database, facts))
+        results["app_pg"] = measure_app("app-postgres", postgres_url, pages, args, states=states)
     results["warming"] = measure_warming(database)
     if not args.skip_load:
         results["load"] = time_fixture_load(database, args.articles)

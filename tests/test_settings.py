@@ -8,11 +8,12 @@ import pytest
 from django.conf import settings
 
 
-def start(env_overrides):
+def start(env_overrides, code="import archive.settings"):
+    """A new Python process running ``code`` with the settings' environment: none of ours, these overrides."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "-c", "import archive.settings"],
+        [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -133,15 +134,7 @@ print(a_request() == a_request() and connection.connection is not None)
 def test_a_serving_process_keeps_its_database_connection_between_requests(tmp_path):
     """Persistent connections (CONN_MAX_AGE), as the issue asks: without them Django closes the connection
     at the end of every request, and the next one opens (and on SQLite sets its pragmas) again."""
-    database = tmp_path / "probe.sqlite3"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(REAL, DATABASE_URL=f"sqlite:///{database}", DJANGO_SETTINGS_MODULE="archive.settings")
-    result = subprocess.run(
-        [sys.executable, "-c", PERSISTENCE_PROBE],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    probe = {"DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}", "DJANGO_SETTINGS_MODULE": "archive.settings"}
+    result = start(REAL | probe, code=PERSISTENCE_PROBE)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
