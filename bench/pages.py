@@ -19,6 +19,7 @@ RARE_TERM, COMMON_TERM = "kinship", "safeguarding"
 # First visits: how many distinct filter states each kind of filtered page is measured on.
 STATES = 40
 STATE_YEARS = (2019, 2015, 2011, 2023)
+STATEMENT_KINDS = ("direct", "reported")  # people.models.StatementKind's values (the bench imports none of the app)
 
 # Pages whose facets the Datasette targets talk about ("facet pages").
 FACET_PAGES = ("list", "filter1", "filter3", "statements")
@@ -234,6 +235,12 @@ class States:
     datasette: list[str]
 
 
+def of_articles(condition: str) -> str:
+    """Datasette's ``_where`` for statements of published articles meeting ``condition``."""
+    articles = f"SELECT id FROM articles_article WHERE status = 'published' AND {condition}"
+    return "_where=" + quote(f"article_id IN ({articles})")
+
+
 def build_states(database: Path, facts: DataFacts) -> list[States]:
     """Distinct filter states of the filtered pages, none of them measured before in the run.
 
@@ -254,6 +261,13 @@ def build_states(database: Path, facts: DataFacts) -> list[States]:
             "SELECT slug, id FROM people_person WHERE slug GLOB 'person-[0-9]*' AND slug != ? ORDER BY id",
             (PERSON_SLUG,),
         ).fetchall()
+        years = [
+            year
+            for (year,) in connection.execute(
+                "SELECT DISTINCT year FROM articles_article WHERE status = 'published' AND year IS NOT NULL "
+                "ORDER BY year DESC"
+            )
+        ][:STATES]
     if not publishers or not speakers:
         return []
     name = database.stem
@@ -280,6 +294,26 @@ def build_states(database: Path, facts: DataFacts) -> list[States]:
             "statement list, one filter (speaker)",
             [f"/statements/?speaker={slug}" for slug, _ in speakers],
             [f"{statements}&speaker_id={id_}" for _, id_ in speakers],
+        ),
+        # A statement's publisher and year are its article's: Datasette reaches them with a subquery
+        # in ``_where`` (its table page cannot filter through a join otherwise).
+        States(
+            "statements_publisher",
+            "statement list, one filter (publisher)",
+            [f"/statements/?publisher={slug}" for (slug, _), _ in one],
+            [f"{statements}&{of_articles(f'publisher_id = {id_}')}" for (_, id_), _ in one],
+        ),
+        States(
+            "statements_year",
+            "statement list, one filter (year)",
+            [f"/statements/?year={year}" for year in years],
+            [f"{statements}&{of_articles(f'year = {year}')}" for year in years],
+        ),
+        States(
+            "statements_kind",
+            "statement list, one filter (kind)",
+            [f"/statements/?kind={kind}" for kind in STATEMENT_KINDS],
+            [f"{statements}&kind={kind}" for kind in STATEMENT_KINDS],
         ),
     ]
     if facts.fts_table:

@@ -472,7 +472,8 @@ def states_section(results: dict) -> tuple[str, str] | None:
         rows,
     )
     listed = "\n".join(
-        f"- `{state['key']}`: {state['label']}, e.g. app `{state['app'][0]}`" for state in results["states"]
+        f"- `{state['key']}`: {state['label']}, e.g. app `{state['app'][0]}`, Datasette `{state['datasette'][0]}`"
+        for state in results["states"]
     )
     section = (
         "### First visits to distinct filter states\n\n"
@@ -483,7 +484,9 @@ def states_section(results: dict) -> tuple[str, str] | None:
         "filter no one has picked since the last write (the unfiltered lists having been counted, as the "
         "background warming sees to in production: a facet of a state that narrows only that facet is read "
         "from their counts, see `FacetedFilterSet._count_facets`). Datasette (`_nosuggest=1`) keeps nothing between "
-        "requests either way. The contestants take turns state by state; latency in ms. No target is "
+        "requests either way; a statement's publisher and year are its article's, which it reaches with a "
+        "subquery in `_where` (it counts two facets there, speaker and kind, to the app's four). The contestants "
+        "take turns state by state; latency in ms. No target is "
         "judged on these figures (the issue's are on warm requests), but they are the app's slowest "
         "ordinary answers.\n\n" + listed + "\n\n" + markdown
     )
