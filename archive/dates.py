@@ -229,6 +229,13 @@ def partial_date_year(field_name: str):
     return Cast(Substr(field_name, 1, 4), models.IntegerField())
 
 
+def partial_date_span_of_years(field_name: str, years) -> Q:
+    """Dates from the first of these years to the end of the last, as a range of the stored text
+    ("YYYY" to "YYYY-12-31": a year's dates in every shape lie between), which an index on the date
+    reads in date order. Beside ``year IN years`` it selects the same rows: it only bounds them."""
+    return Q(**{f"{field_name}__gte": f"{min(years):04d}", f"{field_name}__lte": f"{max(years):04d}-12-31"})
+
+
 def _part(field_name: str, start: int, length: int):
     return Substr(field_name, start, length, output_field=models.CharField())
 

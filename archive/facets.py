@@ -184,9 +184,13 @@ class FacetFilter(ConfiguredOnce, django_filters.Filter):
         value_attr="slug",
         label_attr="name",
         find_url_name="",
+        rows_condition=None,
         **kwargs,
     ):
         self.group_by, self.value_attr, self.label_attr = group_by, value_attr, label_attr
+        # values → a Q true of every row the filter selects, added where the list's rows are found
+        # (not its counts), for an index in the list's order to serve: a year's range of dates.
+        self.rows_condition = rows_condition
         self.find_url_name = find_url_name  # a list page whose search finds any value of this facet
         self.label_field = label_field
         self.coerce = coerce
@@ -581,6 +585,21 @@ class FacetedFilterSet(django_filters.FilterSet):
         searched = queryset.search(value)
         # Best match first, unless the sort filter (applied after this one) asks otherwise.
         return searched.by_relevance() if hasattr(searched, "by_relevance") else searched
+
+    def filter_queryset(self, queryset):
+        """The listed rows: as django-filter filters them, and with each facet's ``rows_condition``.
+
+        The rows are read in the list's order and a page of them is kept; found through the facet's
+        own column, page 1 of an early year walked the date index through every later article (210
+        ms at 100k articles on SQLite, 390 on PostgreSQL); bounded by its range of dates it reads
+        its own (1 and 14 ms). The counts stay on the facet's column, which the covering indexes hold.
+        """
+        queryset = super().filter_queryset(queryset)
+        for name, facet in self.facet_filters.items():
+            value = self.form.cleaned_data.get(name)
+            if value and facet.rows_condition:
+                queryset = queryset.filter(facet.rows_condition(value))
+        return queryset
 
     @property
     def search_text(self) -> str:

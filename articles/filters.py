@@ -1,3 +1,4 @@
+from archive.dates import partial_date_span_of_years
 from archive.facets import FacetedFilterSet, FacetFilter, SortFilter, year_value
 from articles.models import (
     Article,
@@ -21,7 +22,13 @@ class ArticleFilterSet(FacetedFilterSet):
         group_by="publisher",
         find_url_name="articles:publisher_list",
     )
-    year = FacetFilter(field_name="year", label="Year", coerce=year_value, order="value_desc")
+    year = FacetFilter(
+        field_name="year",
+        label="Year",
+        coerce=year_value,
+        order="value_desc",
+        rows_condition=lambda years: partial_date_span_of_years("published_on", years),
+    )
     kind = FacetFilter(field_name="kind", label="Kind", choices=ArticleKind)
     person = FacetFilter(
         field_name="statements__speaker__slug",

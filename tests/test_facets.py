@@ -518,3 +518,21 @@ def test_a_cut_short_people_facet_links_to_where_any_of_its_values_is_found(sett
     assert left_out.person.name in [
         person["name"] for person in json.loads(b"".join(found.streaming_content))["results"]
     ]
+
+
+@pytest.mark.django_db
+def test_a_year_lists_every_article_dated_in_it_however_precisely_and_no_other():
+    """The list finds a year's rows as a range of stored dates (so that the date index serves them,
+    ``FacetFilter.rows_condition``): the range must hold every shape of date in the year, from "2012"
+    to "2012-12-31", and nothing either side of it; the count, read off the facets, must agree."""
+    dates = ["2011-12-31", "2012", "2012-01", "2012-01-01", "2012-06-15", "2012-12", "2012-12-31", "2013", None]
+    published_on = {ArticleFactory(published_on=date).get_absolute_url(): date for date in dates}
+    for years in ([2012], [2011, 2013], [2011, 2012, 2013], [1999]):
+        query = "&".join(f"year={year}" for year in years)
+        data = Client().get(f"/articles/?format=json&{query}").json()
+        listed = {urlsplit(row["url"]).path for row in data["results"]}
+        expected = {url for url, date in published_on.items() if date and int(date[:4]) in years}
+        assert listed == expected, years
+        assert data["count"] == len(expected)
+        listed_dates = [published_on[urlsplit(row["url"]).path] for row in data["results"]]
+        assert listed_dates == sorted(listed_dates, reverse=True)  # newest first, as unfiltered
