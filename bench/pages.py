@@ -19,7 +19,9 @@ RARE_TERM, COMMON_TERM = "kinship", "safeguarding"
 # First visits: how many distinct filter states each kind of filtered page is measured on.
 STATES = 40
 STATE_YEARS = (2019, 2015, 2011, 2023)
-STATEMENT_KINDS = ("direct", "reported")  # people.models.StatementKind's values (the bench imports none of the app)
+# The kinds' values (articles.models.ArticleKind, people.models.StatementKind): the bench imports none of the app.
+ARTICLE_KINDS = ("news-report", "press-release", "feature", "opinion")
+STATEMENT_KINDS = ("direct", "reported")
 
 # Pages whose facets the Datasette targets talk about ("facet pages").
 FACET_PAGES = ("list", "filter1", "filter3", "statements")
@@ -282,6 +284,18 @@ def build_states(database: Path, facts: DataFacts) -> list[States]:
             "article list, one filter (publisher)",
             [f"/articles/?publisher={slug}" for (slug, _), _ in one],
             [f"{articles}&publisher_id={id_}" for (_, id_), _ in one],
+        ),
+        States(
+            "filter1_year",
+            "article list, one filter (year)",
+            [f"/articles/?year={year}" for year in years],
+            [f"{articles}&year={year}" for year in years],
+        ),
+        States(
+            "filter1_kind",
+            "article list, one filter (kind)",
+            [f"/articles/?kind={kind}" for kind in ARTICLE_KINDS],
+            [f"{articles}&kind={kind}" for kind in ARTICLE_KINDS],
         ),
         States(
             "filter3",
