@@ -6,7 +6,7 @@ from django.db import connections, models
 from django.db.models import BooleanField, FloatField, Lookup, TextField
 from django.db.models.expressions import RawSQL
 
-from archive.search import MARK_END, MARK_START, SearchQuery, parse
+from archive.search import MARK_END, MARK_START, PG_CONFIG, SearchQuery, parse
 
 
 class FTS5MatchField(TextField):
@@ -78,7 +78,7 @@ class SearchableQuerySet(models.QuerySet):
 
     def _pg_term_match(self, term) -> tuple[str, list]:
         """SQL true for a row that has one term: here in its vector (statements add the speaker)."""
-        sql, params = SearchQuery.pg_tsquery(term, "english")
+        sql, params = SearchQuery.pg_tsquery(term)
         return f"{self.pg_vector} @@ {sql}", params
 
     def _pg_condition(self, parsed):
@@ -87,18 +87,17 @@ class SearchableQuerySet(models.QuerySet):
         speaker's name), and an excluded one nowhere. One tsquery of all the terms would ask
         this of a single vector, where an exclusion cannot reach the speaker's name.
 
-        A term the english configuration drops whole (a stop word, "the", "other", or a phrase of
-        them) is in no vector, so no row can be said to have it or not: it is ignored, included or
-        excluded alike. (Within one tsquery, && and !! ignored it beside other terms, but alone its
-        empty tsquery matched no row: "-other" found nothing.) numnode() of a constant tsquery is
-        folded when the query is planned, so the test costs nothing per row.
+        A term that reduces to no lexeme is in no vector, so no row can be said to have it or not:
+        it is ignored, included or excluded alike. (Within one tsquery, && and !! ignored it beside
+        other terms, but alone its empty tsquery matched no row.) numnode() of a constant tsquery
+        is folded when the query is planned, so the test costs nothing per row.
         """
         parts, params = [], []
         for term, negation in [*((term, "") for term in parsed.include), *((term, "NOT ") for term in parsed.exclude)]:
-            english_sql, english_params = SearchQuery.pg_tsquery(term, "english")
+            term_sql, term_params = SearchQuery.pg_tsquery(term)
             match_sql, match_params = self._pg_term_match(term)
-            parts.append(f"(numnode({english_sql}) = 0 OR {negation}({match_sql}))")
-            params += [*english_params, *match_params]
+            parts.append(f"(numnode({term_sql}) = 0 OR {negation}({match_sql}))")
+            params += [*term_params, *match_params]
         return " AND ".join(parts), params
 
     def _search_postgresql(self, parsed):
@@ -144,8 +143,8 @@ class SearchableQuerySet(models.QuerySet):
         if vendor_of(self) == "postgresql":
             sql, params = parsed.included_tsquery()
             options = f"StartSel={opening}, StopSel={closing}, MaxWords=35, MinWords=15, MaxFragments=1"
-            marked = f"ts_headline('english', {self.pg_snippet_source}, {sql}, %s)"
-            marked_params = [*params, options]
+            marked = f"ts_headline(%s::regconfig, {self.pg_snippet_source}, {sql}, %s)"
+            marked_params = [PG_CONFIG, *params, options]
             expression = OwnTableSQL
         else:
             marked = f"snippet({self.fts_table}, %s, %s, %s, '…', 32)"

@@ -18,8 +18,24 @@ MAX_TERMS = 10
 # Highlight markers in snippets: private-use characters. Stored text may hold them too, so snippets
 # are made without them before these are put in (SearchableQuerySet.with_snippets).
 MARK_START, MARK_END = "\ue000", "\ue001"
+# PostgreSQL's text search configuration for every vector, query, rank and headline, made by
+# archive/migrations/0004_search_configuration to index as SQLite's FTS5 does: every word kept
+# (no stop words), accents folded, Porter's stemmer.
+PG_CONFIG = "archive_search"
+# What a text is split on before PostgreSQL parses it, as FTS5's unicode61 tokenizer splits: any
+# run of punctuation, spaces or control characters (the parser alone reads "2016-17" as 2016 and
+# -17, and "ofsted.gov.uk" as one word). The migrations that index with it write it out again.
+PG_SEPARATORS = "[[:punct:][:space:][:cntrl:]]+"
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def pg_document(text_sql: str) -> str:
+    """SQL for the tsvector of a text expression, made as the search indexes make theirs.
+
+    An expression index is used only for this expression exactly (people_person_name_search).
+    """
+    return f"to_tsvector('{PG_CONFIG}'::regconfig, regexp_replace({text_sql}, '{PG_SEPARATORS}', ' ', 'g'))"
 
 
 class TooManyTerms(ValueError):
@@ -66,20 +82,19 @@ class SearchQuery:
 
     # ----- PostgreSQL
     @staticmethod
-    def pg_tsquery(term: Term, config: str) -> tuple[str, list]:
-        """SQL (with parameters) for one term's tsquery under a text search configuration."""
+    def pg_tsquery(term: Term) -> tuple[str, list]:
+        """SQL (with parameters) for one term's tsquery, under the archive's configuration."""
         if term.prefix:
             # Words are \w only, so safe to quote as lexemes; the last one is a prefix (:*). The
-            # configuration stems them ("inspections*" finds 'inspect') but also drops a stop word,
-            # prefix or not; 'simple' keeps every word, and a prefix matches by the lexemes' text, so
-            # "over*" finds 'overal' (overall) in an english vector. An empty half of || is ignored.
+            # configuration stems them as FTS5 stems a prefix ("inspections*" finds 'inspect'), and
+            # a prefix matches by the lexemes' text, so "over*" finds 'overal' (overall).
             lexemes = " <-> ".join([f"'{word}'" for word in term.words[:-1]] + [f"'{term.words[-1]}':*"])
-            return "(to_tsquery(%s::regconfig, %s) || to_tsquery('simple'::regconfig, %s))", [config, lexemes, lexemes]
+            return "to_tsquery(%s::regconfig, %s)", [PG_CONFIG, lexemes]
         if term.is_phrase:
-            return "phraseto_tsquery(%s::regconfig, %s)", [config, " ".join(term.words)]
-        return "plainto_tsquery(%s::regconfig, %s)", [config, term.words[0]]
+            return "phraseto_tsquery(%s::regconfig, %s)", [PG_CONFIG, " ".join(term.words)]
+        return "plainto_tsquery(%s::regconfig, %s)", [PG_CONFIG, term.words[0]]
 
-    def included_tsquery(self, config: str = "english") -> tuple[str, list]:
+    def included_tsquery(self) -> tuple[str, list]:
         """SQL (with parameters) for a tsquery of every included term, to rank and highlight by.
 
         Never the excluded ones: ts_headline would highlight a word that only an exclusion names.
@@ -87,7 +102,7 @@ class SearchQuery:
         """
         parts, params = [], []
         for term in self.include:
-            sql, term_params = self.pg_tsquery(term, config)
+            sql, term_params = self.pg_tsquery(term)
             parts.append(sql)
             params += term_params
         return "(" + " && ".join(parts) + ")", params

@@ -17,7 +17,7 @@ from archive.dates import PartialDateField, partial_date_not_before, partial_dat
 from archive.fulltext import FTS5MatchField, SearchableQuerySet
 from archive.limits import SMALLINT_MAX
 from archive.paths import record_path
-from archive.search import SearchQuery
+from archive.search import SearchQuery, pg_document
 from articles.models import previews_drafts, published_condition, words_match
 
 
@@ -169,8 +169,8 @@ class StatementQuerySet(SearchableQuerySet):
     def _pg_term_match(self, term):
         # The words' vector, or the speaker's name (indexed apart: a generated column sees one table).
         words_sql, words_params = super()._pg_term_match(term)
-        name_sql, name_params = SearchQuery.pg_tsquery(term, "simple")
-        speakers = f"SELECT id FROM people_person WHERE to_tsvector('simple'::regconfig, name) @@ {name_sql}"
+        name_sql, name_params = SearchQuery.pg_tsquery(term)
+        speakers = f"SELECT id FROM people_person WHERE {pg_document('name')} @@ {name_sql}"
         return f"{words_sql} OR {{table}}.speaker_id IN ({speakers})", [*words_params, *name_params]
 
 
