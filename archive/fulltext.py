@@ -87,17 +87,20 @@ class SearchableQuerySet(models.QuerySet):
         speaker's name), and an excluded one nowhere. One tsquery of all the terms would ask
         this of a single vector, where an exclusion cannot reach the speaker's name.
 
-        A term that reduces to no lexeme is in no vector, so no row can be said to have it or not:
-        it is ignored, included or excluded alike. (Within one tsquery, && and !! ignored it beside
-        other terms, but alone its empty tsquery matched no row.) numnode() of a constant tsquery
-        is folded when the query is planned, so the test costs nothing per row.
+        The configuration keeps every word, so a term is in a vector if the text has it. A word
+        PostgreSQL's parser reads as no word at all ("²", which FTS5 indexes as a digit) gives an
+        empty tsquery, which matches no row: as on SQLite, where no row has it, it then finds
+        nothing and excludes nothing.
         """
         parts, params = [], []
-        for term, negation in [*((term, "") for term in parsed.include), *((term, "NOT ") for term in parsed.exclude)]:
-            term_sql, term_params = SearchQuery.pg_tsquery(term)
-            match_sql, match_params = self._pg_term_match(term)
-            parts.append(f"(numnode({term_sql}) = 0 OR {negation}({match_sql}))")
-            params += [*term_params, *match_params]
+        for term in parsed.include:
+            sql, term_params = self._pg_term_match(term)
+            parts.append(f"({sql})")
+            params += term_params
+        for term in parsed.exclude:
+            sql, term_params = self._pg_term_match(term)
+            parts.append(f"NOT ({sql})")
+            params += term_params
         return " AND ".join(parts), params
 
     def _search_postgresql(self, parsed):
