@@ -6,7 +6,15 @@ from django.db import connections, models
 from django.db.models import BooleanField, FloatField, Lookup, TextField
 from django.db.models.expressions import RawSQL
 
-from archive.search import MARK_END, MARK_START, PG_CONFIG, SearchQuery, parse
+from archive.search import (
+    MARK_END,
+    MARK_START,
+    PG_CONFIG,
+    PG_JOINER_STAND_INS,
+    PG_JOINERS,
+    SearchQuery,
+    parse,
+)
 
 
 class FTS5MatchField(TextField):
@@ -137,6 +145,12 @@ class SearchableQuerySet(models.QuerySet):
         ones, too). So the engine marks matches with tokens made for this query, which no stored
         text can know; then the marker characters are removed from the passage, and only then do
         the tokens become markers.
+
+        PostgreSQL's vectors were made of the text split at all punctuation, as FTS5 splits it, but
+        ts_headline parses the text as it is, where "2016-17" is 2016 and -17 and "ofsted.gov.uk" is
+        one word: no match there would be found in the passage. So the characters the parser joins
+        words with are replaced by control characters, which it splits at (any already in the
+        text are removed first), and put back in the passage it returns.
         """
         parsed = as_query(query)
         if not parsed.include:
@@ -146,8 +160,10 @@ class SearchableQuerySet(models.QuerySet):
         if vendor_of(self) == "postgresql":
             sql, params = parsed.included_tsquery()
             options = f"StartSel={opening}, StopSel={closing}, MaxWords=35, MinWords=15, MaxFragments=1"
-            marked = f"ts_headline(%s::regconfig, {self.pg_snippet_source}, {sql}, %s)"
-            marked_params = [PG_CONFIG, *params, options]
+            split = f"translate(translate({self.pg_snippet_source}, %s, ''), %s, %s)"
+            marked = f"translate(ts_headline(%s::regconfig, {split}, {sql}, %s), %s, %s)"
+            stand_ins = [PG_JOINER_STAND_INS, PG_JOINERS, PG_JOINER_STAND_INS]
+            marked_params = [PG_CONFIG, *stand_ins, *params, options, PG_JOINER_STAND_INS, PG_JOINERS]
             expression = OwnTableSQL
         else:
             marked = f"snippet({self.fts_table}, %s, %s, %s, '…', 32)"

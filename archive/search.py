@@ -26,6 +26,11 @@ PG_CONFIG = "archive_search"
 # run of punctuation, spaces or control characters (the parser alone reads "2016-17" as 2016 and
 # -17, and "ofsted.gov.uk" as one word). The migrations that index with it write it out again.
 PG_SEPARATORS = "[[:punct:][:space:][:cntrl:]]+"
+# The punctuation the parser builds longer tokens with (hyphenated words, signed and decimal numbers,
+# host names, paths, e-mail and web addresses, tags, entities), and control characters, which it
+# splits at, to stand in for them where a passage is highlighted (SearchableQuerySet.with_snippets).
+PG_JOINERS = "-+./~<;"
+PG_JOINER_STAND_INS = "\x01\x02\x03\x04\x05\x06\x07"
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
 

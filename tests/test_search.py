@@ -79,7 +79,7 @@ class TestArticleSearch:
         response = Client().get("/articles/", {"q": "kinship"})
         html = response.content.decode()
         assert "<mark>kinship</mark>" in html
-        # SQLite's snippet keeps the tag as text (escaped here); PostgreSQL's ts_headline drops it.
+        # Both engines' snippets keep the tag as text, escaped here.
         assert "<script>alert(1)" not in html
         data = Client().get("/articles/", {"q": "kinship", "format": "json"}).json()
         assert "<mark>kinship</mark>" in data["results"][0]["snippet"]
@@ -95,7 +95,7 @@ class TestArticleSearch:
             assert "<mark>kinship</mark>" in snippet, url
             assert snippet.count("<mark>") == snippet.count("</mark>") == 1, snippet
             assert MARK_START not in snippet and MARK_END not in snippet
-            assert "<i>" not in snippet  # still escaped (or, on PostgreSQL, dropped)
+            assert "<i>" not in snippet and "&lt;i&gt;<mark>kinship</mark>&lt;/i&gt;" in snippet  # escaped
             html = Client().get(url, {"q": "kinship"}).content.decode()
             assert html.count("<mark>") == html.count("</mark>") == 1, url
 
@@ -296,6 +296,17 @@ class TestAccentsAndPunctuation(TestCase):
         assert data["count"] == 1
         assert "visit to <mark>Brontë</mark> <mark>House</mark>" in data["results"][0]["snippet"]
 
+    def test_a_match_inside_punctuation_is_highlighted_where_it_is(self):
+        filler = " ".join(["Nothing to find here."] * 30)
+        body = f"{filler} Figures for 2016-17 are on ofsted.gov.uk today. {filler}"
+        ArticleFactory(headline="Long", slug="long-punctuated", body=body)
+        for q in ["2016-17", "ofsted.gov.uk", "17"]:
+            data = Client().get("/articles/", {"q": f"{q} today", "format": "json"}).json()
+            [snippet] = [r["snippet"] for r in data["results"] if r["url"].endswith("/long-punctuated/")]
+            assert "<mark>today</mark>" in snippet, (q, snippet)
+            # FTS5 marks "2016-17" whole, PostgreSQL each of its words.
+            assert {"2016-17": "<mark>2016", "ofsted.gov.uk": "<mark>ofsted", "17": "17</mark>"}[q] in snippet, snippet
+
     def test_numbers_joined_by_punctuation_are_words(self):
         assert self.found("2016-17") == {self.year_range}
         assert self.found('"2016 17"') == {self.year_range}
@@ -382,3 +393,12 @@ def test_markers_are_private_use_characters():
     import unicodedata
 
     assert unicodedata.category(MARK_START) == unicodedata.category(MARK_END) == "Co"
+
+
+def test_each_joining_character_has_a_control_character_to_stand_in_for_it():
+    import unicodedata
+
+    from archive.search import PG_JOINER_STAND_INS, PG_JOINERS
+
+    assert len(set(PG_JOINERS)) == len(set(PG_JOINER_STAND_INS)) == len(PG_JOINER_STAND_INS)
+    assert all(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in PG_JOINER_STAND_INS)
