@@ -54,7 +54,7 @@ def run(statements_by_vendor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0013_judgement_position_smallint_max"),
+        ("articles", "0014_facet_index_by_kind"),
         ("archive", "0004_search_configuration"),
     ]
 

@@ -1,5 +1,5 @@
 """PostgreSQL: the statements' search vector and the speakers' name index rebuilt with the
-archive's own configuration, split as FTS5 splits (see articles 0014_article_search_configuration).
+archive's own configuration, split as FTS5 splits (see articles 0015_article_search_configuration).
 
 Speakers' names were matched with the 'simple' configuration (every word, unstemmed, accents
 kept); in SQLite's index a name is one more column, stemmed and folded like the words, and now
