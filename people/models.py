@@ -168,10 +168,13 @@ class StatementQuerySet(SearchableQuerySet):
 
     def _pg_term_match(self, term):
         # The words' vector, or the speaker's name (indexed apart: a generated column sees one table).
+        # The speakers as an array, not "IN (subquery)": PostgreSQL then ORs the search index's
+        # matches with the speaker index's (a bitmap of each); with IN it read every statement, 0.2-0.9 s
+        # at a million even for a word no statement has, against well under 1 ms.
         words_sql, words_params = super()._pg_term_match(term)
         name_sql, name_params = SearchQuery.pg_tsquery(term)
         speakers = f"SELECT id FROM people_person WHERE {pg_document('name')} @@ {name_sql}"
-        return f"{words_sql} OR {{table}}.speaker_id IN ({speakers})", [*words_params, *name_params]
+        return f"{words_sql} OR {{table}}.speaker_id = ANY(ARRAY({speakers}))", [*words_params, *name_params]
 
 
 class StatementManager(models.Manager.from_queryset(StatementQuerySet)):
