@@ -7,6 +7,9 @@ archive's full-text indexes and revision counter live in exactly such views and
 triggers. A migration whose operations rebuild tables wraps them in
 ``keeping_views_and_triggers``: every view and trigger is set aside in a
 temporary table first and recreated, unchanged, afterwards.
+
+``sql_by_vendor`` runs raw SQL that differs by engine (a search index is an FTS5
+table on SQLite, a generated column on PostgreSQL) as one migration operation.
 """
 
 from django.db import migrations
@@ -45,3 +48,13 @@ def keeping_views_and_triggers(operations: list) -> list:
         *operations,
         migrations.RunPython(_restore, _set_aside, elidable=False),
     ]
+
+
+def sql_by_vendor(statements_by_vendor: dict[str, list[str]]):
+    """A RunPython function that executes the statements listed for the database's vendor, in order."""
+
+    def apply(apps, schema_editor):
+        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement)
+
+    return apply

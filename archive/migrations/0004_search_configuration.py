@@ -16,6 +16,8 @@ SQLite: nothing to do.
 
 from django.db import migrations
 
+from archive.migration_helpers import sql_by_vendor
+
 TOKEN_TYPES = (
     "asciiword, word, numword, asciihword, hword, numhword, hword_asciipart, hword_part, hword_numpart, "
     "email, url, host, url_path, file, version, sfloat, float, int, uint"
@@ -32,17 +34,11 @@ POSTGRES_BACKWARD = [
 ]
 
 
-def run(statements_by_vendor):
-    def apply(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("archive", "0003_editorial_groups")]
 
     operations = [
-        migrations.RunPython(run({"postgresql": POSTGRES_FORWARD}), run({"postgresql": POSTGRES_BACKWARD})),
+        migrations.RunPython(
+            sql_by_vendor({"postgresql": POSTGRES_FORWARD}), sql_by_vendor({"postgresql": POSTGRES_BACKWARD})
+        ),
     ]

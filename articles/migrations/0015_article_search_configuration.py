@@ -17,6 +17,8 @@ SQLite: nothing to do (FTS5 already indexes this way).
 
 from django.db import migrations
 
+from archive.migration_helpers import sql_by_vendor
+
 SEPARATORS = "[[:punct:][:space:][:cntrl:]]+"
 
 
@@ -44,14 +46,6 @@ def rebuild(config, split):
     ]
 
 
-def run(statements_by_vendor):
-    def apply(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("articles", "0014_facet_index_by_kind"),
@@ -60,8 +54,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(
-            run({"postgresql": rebuild("archive_search", split=True)}),
+            sql_by_vendor({"postgresql": rebuild("archive_search", split=True)}),
             # As 0006_article_search_index made it.
-            run({"postgresql": rebuild("english", split=False)}),
+            sql_by_vendor({"postgresql": rebuild("english", split=False)}),
         ),
     ]

@@ -11,6 +11,8 @@ SQLite: nothing to do.
 
 from django.db import migrations
 
+from archive.migration_helpers import sql_by_vendor
+
 SEPARATORS = "[[:punct:][:space:][:cntrl:]]+"
 
 
@@ -36,14 +38,6 @@ def rebuild(words_config, name_config, split):
     ]
 
 
-def run(statements_by_vendor):
-    def apply(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("people", "0010_statement_position_smallint_max"),
@@ -52,8 +46,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(
-            run({"postgresql": rebuild("archive_search", "archive_search", split=True)}),
+            sql_by_vendor({"postgresql": rebuild("archive_search", "archive_search", split=True)}),
             # As 0005_statement_search_index made them.
-            run({"postgresql": rebuild("english", "simple", split=False)}),
+            sql_by_vendor({"postgresql": rebuild("english", "simple", split=False)}),
         ),
     ]
