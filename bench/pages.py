@@ -5,6 +5,7 @@ Datasette's equivalents are as close as Datasette allows; docs/benchmarks.md
 """
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -236,6 +237,11 @@ class States:
     app: list[str]
     datasette: list[str]
 
+    @classmethod
+    def over(cls, key: str, label: str, values, app: Callable, datasette: Callable) -> "States":
+        """A state for each value: the app's address and Datasette's, each made from the value."""
+        return cls(key, label, [app(value) for value in values], [datasette(value) for value in values])
+
 
 def of_articles(condition: str) -> str:
     """Datasette's ``_where`` for statements of published articles meeting ``condition``."""
@@ -267,77 +273,87 @@ def build_states(database: Path, facts: DataFacts) -> list[States]:
             year
             for (year,) in connection.execute(
                 "SELECT DISTINCT year FROM articles_article WHERE status = 'published' AND year IS NOT NULL "
-                "ORDER BY year DESC"
+                "ORDER BY year DESC LIMIT ?",
+                (STATES,),
             )
-        ][:STATES]
+        ]
     if not publishers or not speakers:
         return []
     name = database.stem
     articles, statements = datasette_articles(name), datasette_statements(name)
     step = max(1, len(speakers) // STATES)
     speakers = speakers[::step][:STATES]
-    one = [(publisher, None) for publisher in publishers[:STATES]]
+    one = publishers[:STATES]
     three = [(publisher, year) for year in STATE_YEARS for publisher in publishers][:STATES]
     states = [
-        States(
+        States.over(
             "filter1",
             "article list, one filter (publisher)",
-            [f"/articles/?publisher={slug}" for (slug, _), _ in one],
-            [f"{articles}&publisher_id={id_}" for (_, id_), _ in one],
+            one,
+            lambda publisher: f"/articles/?publisher={publisher[0]}",
+            lambda publisher: f"{articles}&publisher_id={publisher[1]}",
         ),
-        States(
+        States.over(
             "filter1_year",
             "article list, one filter (year)",
-            [f"/articles/?year={year}" for year in years],
-            [f"{articles}&year={year}" for year in years],
+            years,
+            lambda year: f"/articles/?year={year}",
+            lambda year: f"{articles}&year={year}",
         ),
-        States(
+        States.over(
             "filter1_kind",
             "article list, one filter (kind)",
-            [f"/articles/?kind={kind}" for kind in ARTICLE_KINDS],
-            [f"{articles}&kind={kind}" for kind in ARTICLE_KINDS],
+            ARTICLE_KINDS,
+            lambda kind: f"/articles/?kind={kind}",
+            lambda kind: f"{articles}&kind={kind}",
         ),
-        States(
+        States.over(
             "filter3",
             "article list, three filters (publisher, year, kind)",
-            [f"/articles/?publisher={slug}&year={year}&kind=news-report" for (slug, _), year in three],
-            [f"{articles}&publisher_id={id_}&year={year}&kind=news-report" for (_, id_), year in three],
+            three,
+            lambda state: f"/articles/?publisher={state[0][0]}&year={state[1]}&kind=news-report",
+            lambda state: f"{articles}&publisher_id={state[0][1]}&year={state[1]}&kind=news-report",
         ),
-        States(
+        States.over(
             "statements_speaker",
             "statement list, one filter (speaker)",
-            [f"/statements/?speaker={slug}" for slug, _ in speakers],
-            [f"{statements}&speaker_id={id_}" for _, id_ in speakers],
+            speakers,
+            lambda speaker: f"/statements/?speaker={speaker[0]}",
+            lambda speaker: f"{statements}&speaker_id={speaker[1]}",
         ),
         # A statement's publisher and year are its article's: Datasette reaches them with a subquery
         # in ``_where`` (its table page cannot filter through a join otherwise).
-        States(
+        States.over(
             "statements_publisher",
             "statement list, one filter (publisher)",
-            [f"/statements/?publisher={slug}" for (slug, _), _ in one],
-            [f"{statements}&{of_articles(f'publisher_id = {id_}')}" for (_, id_), _ in one],
+            one,
+            lambda publisher: f"/statements/?publisher={publisher[0]}",
+            lambda publisher: f"{statements}&{of_articles(f'publisher_id = {publisher[1]}')}",
         ),
-        States(
+        States.over(
             "statements_year",
             "statement list, one filter (year)",
-            [f"/statements/?year={year}" for year in years],
-            [f"{statements}&{of_articles(f'year = {year}')}" for year in years],
+            years,
+            lambda year: f"/statements/?year={year}",
+            lambda year: f"{statements}&{of_articles(f'year = {year}')}",
         ),
-        States(
+        States.over(
             "statements_kind",
             "statement list, one filter (kind)",
-            [f"/statements/?kind={kind}" for kind in STATEMENT_KINDS],
-            [f"{statements}&kind={kind}" for kind in STATEMENT_KINDS],
+            STATEMENT_KINDS,
+            lambda kind: f"/statements/?kind={kind}",
+            lambda kind: f"{statements}&kind={kind}",
         ),
     ]
     if facts.fts_table:
         for key, term in (("search_rare", RARE_TERM), ("search_common", COMMON_TERM)):
             states.append(
-                States(
+                States.over(
                     f"{key}_publisher",
                     f"search, {'rare' if term == RARE_TERM else 'common'} term ({term}), and one publisher",
-                    [f"/articles/?q={term}&publisher={slug}" for (slug, _), _ in one],
-                    [f"{articles}&_search={term}&publisher_id={id_}" for (_, id_), _ in one],
+                    one,
+                    lambda publisher, term=term: f"/articles/?q={term}&publisher={publisher[0]}",
+                    lambda publisher, term=term: f"{articles}&_search={term}&publisher_id={publisher[1]}",
                 )
             )
     return states
