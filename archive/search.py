@@ -14,7 +14,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import snowballstemmer
+
 MAX_TERMS = 10
+# A prefix that runs past the stem of the words it begins finds none of them, since both engines
+# index stems: "safeguarding" is indexed as "safeguard", which "safeguardi*" does not begin. A prefix
+# that ends partway into one of these endings is also searched as the word it ends, when that word's
+# stem is shorter than the prefix and begins it (``prefix_completions``).
+ENDINGS = (
+    "able", "al", "ally", "ance", "ances", "ation", "ations", "ed", "ence", "ences", "er", "ers", "es",
+    "ful", "ing", "ings", "ion", "ions", "ise", "ised", "ism", "ist", "ists", "ity", "ities", "ive",
+    "ively", "ize", "ized", "ly", "ment", "ments", "ness", "ous",
+)  # fmt: skip
+# The shortest stem a prefix is completed to: "ca*" is not read as a start of "caring".
+SHORTEST_COMPLETED_STEM = 3
+# Snowball's Porter stemmer: the one PostgreSQL's configuration uses, and the algorithm FTS5's porter
+# tokenizer implements.
+_STEMMER = snowballstemmer.stemmer("porter")
 # Highlight markers in snippets: private-use characters. Stored text may hold them too, so snippets
 # are made without them before these are put in (SearchableQuerySet.with_snippets).
 MARK_START, MARK_END = "\ue000", "\ue001"
@@ -47,6 +63,25 @@ class TooManyTerms(ValueError):
     """More different terms than MAX_TERMS: refused, since searching for only some would answer another question."""
 
 
+def prefix_completions(prefix: str) -> tuple[str, ...]:
+    """Words that ``prefix`` begins, searched beside it because their stems are shorter than it.
+
+    "safeguardi" is the start of "safeguarding", stemmed "safeguard"; "inspecti" of "inspection". A
+    completion counts only if its stem begins the prefix: "fami" could end "faming", but that is
+    stemmed "fame", which is not how any word beginning "fami" is indexed. One word a stem.
+    """
+    completions = {}
+    for ending in ENDINGS:
+        for typed in range(1, len(ending)):
+            if not prefix.endswith(ending[:typed]) or len(prefix) - typed < SHORTEST_COMPLETED_STEM:
+                continue
+            word = prefix + ending[typed:]
+            stem = _STEMMER.stemWord(word)
+            if len(stem) < len(prefix) and prefix.startswith(stem):
+                completions.setdefault(stem, word)
+    return tuple(completions[stem] for stem in sorted(completions))
+
+
 @dataclass(frozen=True)
 class Term:
     words: tuple[str, ...]
@@ -55,6 +90,11 @@ class Term:
     @property
     def is_phrase(self) -> bool:
         return len(self.words) > 1
+
+    @property
+    def completions(self) -> tuple[str, ...]:
+        """Whole words searched as well as a prefix (``prefix_completions``): none for other terms."""
+        return prefix_completions(self.words[0]) if self.prefix else ()
 
 
 @dataclass
@@ -75,7 +115,12 @@ class SearchQuery:
         # Each word is an FTS5 string literal: double quotes, with any quote inside doubled
         # (none survive the \w filter, but the rule keeps this safe on its own).
         quoted = '"' + " ".join(term.words).replace('"', '""') + '"'
-        return f"{quoted} *" if term.prefix else quoted
+        if not term.prefix:
+            return quoted
+        if not term.completions:
+            return f"{quoted} *"
+        completions = " OR ".join(f'"{word}"' for word in term.completions)  # \w only: nothing to escape
+        return f"({quoted} * OR {completions})"
 
     def fts5(self, terms: list[Term] | None = None) -> str:
         """MATCH expression for the included terms (all must match)."""
@@ -94,7 +139,11 @@ class SearchQuery:
             # configuration stems them as FTS5 stems a prefix ("inspections*" finds 'inspect'), and
             # a prefix matches by the lexemes' text, so "over*" finds 'overal' (overall).
             lexemes = " <-> ".join([f"'{word}'" for word in term.words[:-1]] + [f"'{term.words[-1]}':*"])
-            return "to_tsquery(%s::regconfig, %s)", [PG_CONFIG, lexemes]
+            sql, params = "to_tsquery(%s::regconfig, %s)", [PG_CONFIG, lexemes]
+            for word in term.completions:
+                sql += " || plainto_tsquery(%s::regconfig, %s)"
+                params += [PG_CONFIG, word]
+            return f"({sql})", params
         if term.is_phrase:
             return "phraseto_tsquery(%s::regconfig, %s)", [PG_CONFIG, " ".join(term.words)]
         return "plainto_tsquery(%s::regconfig, %s)", [PG_CONFIG, term.words[0]]

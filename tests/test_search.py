@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client, TestCase
 
-from archive.search import MARK_END, MARK_START, MAX_TERMS, TooManyTerms, parse
+from archive.search import MARK_END, MARK_START, MAX_TERMS, TooManyTerms, parse, prefix_completions
 from articles.models import Article
 from people.models import Statement
 from tests.factories import ArticleFactory, PersonFactory, StatementFactory
@@ -267,6 +267,56 @@ class TestStopWords(TestCase):
         # would have with its stop word left out.
         assert self.found('"head of service"') == {self.head_of_service}
         assert self.found('zyxquux -"head of service"') == {self.with_other, self.without_other, self.head_teacher}
+
+
+def test_a_prefix_past_a_words_stem_is_also_searched_as_the_word_it_begins():
+    assert parse("safeguardi*").include[0].completions == ("safeguarding",)
+    assert prefix_completions("inspecti") == ("inspecting",)  # one word a stem: inspecting, inspection…
+    assert prefix_completions("improvem") == ("improvement",)
+    # Not a word whose stem differs from how the words the prefix begins are indexed ("faming": "fame").
+    assert prefix_completions("fami") == ()
+    # A prefix that is a stem or shorter finds its words as it is; a short one is not completed.
+    assert prefix_completions("inspect") == prefix_completions("ca") == ()
+    # Only prefixes are completed, and the completions are quoted strings like every word.
+    assert parse("safeguardi").include[0].completions == ()
+    assert parse("safeguardi* -inspecti*").fts5() == '("safeguardi" * OR "safeguarding")'
+    assert parse("safeguardi* -inspecti*").fts5_excluded() == '("inspecti" * OR "inspecting")'
+
+
+class TestPrefixesPastTheStem(TestCase):
+    """A prefix finds the words it begins even when it runs past their stem, on both engines."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.safeguarding = ArticleFactory(headline="One", body="Its safeguarding work was reviewed.")
+        cls.improvement = ArticleFactory(headline="Two", body="Signs of improvement were seen.")
+        cls.families = ArticleFactory(headline="Three", body="Families were supported.")
+        cls.fame = ArticleFactory(headline="Four", body="A moment of fame.")
+        cls.made = [cls.safeguarding, cls.improvement, cls.families, cls.fame]
+        cls.statement = StatementFactory(words="Safeguarding comes first.")
+
+    def found(self, q):
+        return set(Article.objects.search(q).filter(pk__in=[a.pk for a in self.made]))
+
+    def test_every_start_of_a_word_finds_it(self):
+        for q in ["safeguard*", "safeguardi*", "safeguardin*", "safeguarding*"]:
+            assert self.found(q) == {self.safeguarding}, q
+        for q in ["improv*", "improve*", "improvem*", "improveme*", "improvemen*"]:
+            assert self.found(q) == {self.improvement}, q
+        assert set(Statement.objects.search("safeguardi*")) == {self.statement}
+
+    def test_a_completion_is_never_a_word_the_prefix_does_not_begin(self):
+        assert self.found("fami*") == {self.families}
+        assert self.found("fame*") == {self.fame}
+
+    def test_an_excluded_prefix_excludes_the_words_it_begins(self):
+        assert self.found("-safeguardi*") == {self.improvement, self.families, self.fame}
+        assert self.found("-improvem* -fami*") == {self.safeguarding, self.fame}
+
+    def test_the_word_a_prefix_begins_is_highlighted(self):
+        data = Client().get("/articles/", {"q": "safeguardi*", "format": "json"}).json()
+        [snippet] = [r["snippet"] for r in data["results"] if r["url"].endswith(f"/{self.safeguarding.slug}/")]
+        assert "<mark>safeguarding</mark> work" in snippet
 
 
 class TestAccentsAndPunctuation(TestCase):
