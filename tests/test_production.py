@@ -5,7 +5,7 @@ import logging
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client, override_settings
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -76,11 +76,36 @@ def grade(score: int) -> str:
     return "F"
 
 
+# The settings that change with DEBUG (archive/settings.py), as production has them.
+DEBUG_DEPENDENT = (
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+)
+
+
+@pytest.fixture(scope="module")
+def production_settings():
+    """Those settings read in a process with production's environment: this one's follow whatever
+    environment the tests run in (with DJANGO_DEBUG=1, no HSTS at all)."""
+    from tests.test_settings import REAL, start
+
+    result = start(
+        REAL | {"DJANGO_DEBUG": "0"},
+        f"import json, archive.settings as s; print(json.dumps({{n: getattr(s, n) for n in {DEBUG_DEPENDENT}}}))",
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 @pytest.mark.parametrize("url", PAGES)
-@override_settings(SECURE_HSTS_SECONDS=63072000, SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True)
-def test_headers_score_a_plus(url):
-    with override_settings(SECURE_SSL_REDIRECT=True):
-        plain = Client().get(url)
+def test_headers_score_a_plus(url, production_settings, settings):
+    for name, value in production_settings.items():
+        setattr(settings, name, value)
+    plain = Client().get(url)
     assert plain.status_code == 301 and plain["Location"].startswith("https://")
     response = Client().get(url, secure=True)
     assert response.status_code == 200
