@@ -19,6 +19,7 @@ from archive.dates import PartialDateField, partial_date_not_before, partial_dat
 from archive.fulltext import FTS5MatchField, OwnTableSQL, SearchableQuerySet
 from archive.limits import SMALLINT_MAX
 from archive.paths import record_path
+from archive.validators import validate_facet_value
 
 
 def _choice_constraint(field: str, choices, *, name: str, allow_blank: bool = False):
@@ -172,7 +173,8 @@ class LocalAuthority(VersionedModel):
         unique=True,
         help_text="The Office for National Statistics code, e.g. E08000028 for Sandwell.",
     )
-    region = models.CharField("Ofsted region", max_length=100, blank=True)
+    # The inspections list's "Ofsted region" facet links to it.
+    region = models.CharField("Ofsted region", max_length=100, blank=True, validators=[validate_facet_value])
     status = models.CharField(max_length=20, choices=AuthorityStatus, default=AuthorityStatus.CURRENT)
     ofsted_url = models.URLField("Ofsted page", blank=True)
 

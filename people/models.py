@@ -18,6 +18,7 @@ from archive.fulltext import FTS5MatchField, SearchableQuerySet
 from archive.limits import SMALLINT_MAX
 from archive.paths import record_path
 from archive.search import SearchQuery, pg_document
+from archive.validators import validate_facet_value
 from articles.models import previews_drafts, published_condition, words_match
 
 
@@ -89,6 +90,7 @@ class Role(VersionedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
     title = models.CharField(
         max_length=200,
+        validators=[validate_facet_value],  # the people list's "Role as printed" facet links to it
         help_text="The post as printed, without the organisation when that is recorded below, e.g. 'Chair'.",
     )
     organisation = models.ForeignKey(

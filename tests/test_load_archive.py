@@ -887,6 +887,31 @@ JUDGEMENT = {"inspection": ["sandwell-2013-06-looked-after-children"], "area": "
             "publisher: a articles.Publisher natural key has 1 part(s), not 2",
         ),
         ([{"model": ["articles.publisher"], "fields": {}}], "object 1 (['articles.publisher']): unknown model"),
+        # Text a facet links to by itself: with spaces around it, or a control character, its link would
+        # find nothing (the filter reads the value back stripped), so it is refused.
+        (
+            [
+                {"model": "people.person", "fields": {"name": "Pat Copy", "slug": "pat-copy", "kind": "individual"}},
+                {"model": "people.role", "fields": {"person": ["pat-copy"], "title": " Chief executive"}},
+            ],
+            "object 2 (people.Role ['pat-copy', ' Chief executive', None]): title: Remove the spaces at the start",
+        ),
+        (
+            [
+                {"model": "people.person", "fields": {"name": "Pat Copy", "slug": "pat-copy", "kind": "individual"}},
+                {"model": "people.role", "fields": {"person": ["pat-copy"], "title": "Chief\texecutive"}},
+            ],
+            "title: Remove the control character U+0009",
+        ),
+        (
+            [
+                {
+                    "model": "articles.localauthority",
+                    "fields": {"ons_code": "E09000099", "name": "X", "slug": "x", "region": "London\n"},
+                }
+            ],
+            "object 1 (articles.LocalAuthority ['E09000099']): region: Remove the spaces at the start or the end",
+        ),
         # Past PostgreSQL's smallint: refused on SQLite too, whose range Django takes as 64-bit.
         (
             [article_fixture(), statement_fixture(position=40000)],
