@@ -15,7 +15,9 @@ held locks (the log stream's, the cache's, the import system's), and a worker co
 Every ``ARCHIVE_WARM_POLL_SECONDS`` the warmer reads the revision (one single-row query). When it
 starts, and whenever the revision has moved and then held for one poll (saves less than a poll apart
 are warmed once, not once each), it computes each unfiltered list's counts and the keys of its first
-page, and the home page's totals, exactly as a visitor's request would, under the same cache keys,
+page, the same for the few filtered states a list names (``FacetedListView.warmed_facets``: each kind
+of article, each kind of statement, which narrow a list least and so take longest to count, up to a
+second), and the home page's totals, exactly as a visitor's request would, under the same cache keys,
 rendering nothing. Nothing it keeps can be stale: its entries are keyed by the revision it read, like
 a request's. It warms the same revision again every ``REWARM_SECONDS``, which costs a few cache reads
 while its entries are there and puts back any the cache has dropped (expired, or culled for room).
@@ -32,12 +34,13 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_started
 from django.db import close_old_connections, connections
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.urls import resolve, reverse
 
 from archive.context_processors import NAVIGATION_LISTS
@@ -61,8 +64,9 @@ def current_revision() -> int:
     return ArchiveRevision.current()
 
 
-def visitor_request(path: str, revision: int | None = None) -> HttpRequest:
-    """A visitor's request for ``path``, as a view reads it: no parameters, nobody signed in.
+def visitor_request(path: str, revision: int | None = None, query: dict[str, str] | None = None) -> HttpRequest:
+    """A visitor's request for ``path`` with the parameters ``query`` (none by default), as a view reads
+    it: nobody signed in.
 
     Given a revision, the request reads the archive at it (``ArchiveRevision.of_request``) rather than
     reading the number again, so that a warm keeps everything under the revision it was made for.
@@ -72,6 +76,9 @@ def visitor_request(path: str, revision: int | None = None) -> HttpRequest:
     request = HttpRequest()
     request.method = "GET"
     request.path = request.path_info = path
+    request.GET = QueryDict(mutable=True)
+    request.GET.update(query or {})
+    request.GET._mutable = False
     request.user = AnonymousUser()
     if revision is not None:
         request.archive_revision = revision
@@ -79,8 +86,10 @@ def visitor_request(path: str, revision: int | None = None) -> HttpRequest:
 
 
 def warm_lists(names=WARMED_LISTS, revision: int | None = None) -> dict[str, float]:
-    """The archive's totals (the home page's) and each list's unfiltered first page, computed and kept
-    at ``revision`` (by default the current one): seconds each took."""
+    """The archive's totals (the home page's), each list's unfiltered first page and the first page of
+    each state its view warms as well (``FacetedListView.warmed_states``: one kind of statement…),
+    computed and kept at ``revision`` (by default the current one): seconds each took, by list name,
+    or by name and query for a filtered state ("people:statement_list?kind=direct")."""
     from archive.pages import archive_totals
 
     started = time.perf_counter()
@@ -88,13 +97,14 @@ def warm_lists(names=WARMED_LISTS, revision: int | None = None) -> dict[str, flo
     took = {"home": time.perf_counter() - started}
     for name in names:
         path = reverse(name)
-        request = visitor_request(path, revision)
         view_function = resolve(path).func
-        view = view_function.view_class(**view_function.view_initkwargs)
-        view.setup(request)
-        started = time.perf_counter()
-        view.warm(request)
-        took[name] = time.perf_counter() - started
+        for query in [{}, *view_function.view_class.warmed_states()]:
+            request = visitor_request(path, revision, query)
+            view = view_function.view_class(**view_function.view_initkwargs)
+            view.setup(request)
+            started = time.perf_counter()
+            view.warm(request)
+            took[f"{name}?{urlencode(query)}" if query else name] = time.perf_counter() - started
     return took
 
 

@@ -26,6 +26,7 @@ from people.views import StatementListView
 
 class ArticleListView(FacetedListView):
     filterset_class = ArticleFilterSet
+    warmed_facets = ("kind",)
     template_name = "articles/article_list.html"
     title = "Articles"
     export_columns = [

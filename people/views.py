@@ -19,6 +19,7 @@ from people.timeline import build_person_timeline
 
 class StatementListView(FacetedListView):
     filterset_class = StatementFilterSet
+    warmed_facets = ("kind",)
     template_name = "people/statement_list.html"
     title = "Statements"
     export_columns = [

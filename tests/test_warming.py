@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,10 +14,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from archive.models import ArchiveRevision
 from archive.warming import REWARM_SECONDS, WARMED_LISTS, ListWarmer, warm_lists
+from articles.models import ArticleKind
+from people.models import StatementKind
 from tests.factories import ArticleFactory, PersonFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +46,33 @@ def test_a_warmed_page_counts_nothing_for_its_first_visitor(name, lists):
     assert later_visit < first_visit
     cache.clear()
     took = warm_lists(lists)
-    assert set(took) == {"home", *lists}
+    assert {"home", *lists} <= set(took)
+    assert queries_of(path) == later_visit
+
+
+WARMED_STATES = [
+    (name, state) for name in WARMED_LISTS for state in resolve(reverse(name)).func.view_class.warmed_states()
+]
+
+
+def test_each_kind_of_article_and_of_statement_is_warmed():
+    assert {(name, tuple(state.items())) for name, state in WARMED_STATES} == {
+        *(("articles:article_list", (("kind", kind),)) for kind in ArticleKind.values),
+        *(("people:statement_list", (("kind", kind),)) for kind in StatementKind.values),
+    }
+
+
+@pytest.mark.parametrize(("name", "state"), WARMED_STATES)
+def test_a_warmed_filtered_state_counts_nothing_for_its_first_visitor(name, state):
+    path = f"{reverse(name)}?{urlencode(state)}"
+    first_visit = queries_of(path)
+    later_visit = queries_of(path)
+    assert later_visit < first_visit
+    cache.clear()
+    took = warm_lists([name])
+    assert set(took) == {"home", name, f"{name}?{urlencode(state)}"} | {
+        f"{name}?{urlencode(other)}" for other_name, other in WARMED_STATES if other_name == name
+    }
     assert queries_of(path) == later_visit
 
 
