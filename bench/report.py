@@ -494,7 +494,7 @@ def states_section(results: dict) -> tuple[str, str] | None:
 
 
 def warming_section(warming: dict) -> str:
-    """First visits to the unfiltered lists, with the background warming (archive/warming.py) off and on."""
+    """First visits to the lists the background warming (archive/warming.py) warms, with it off and on."""
     waited = warming["waited_s"]
     rows = [
         [
@@ -517,8 +517,9 @@ def warming_section(warming: dict) -> str:
         rows,
     )
     return (
-        "### First visits: the unfiltered lists warmed in the background\n\n"
-        "The first request to each list, one after another, on a copy of the archive served as deployed "
+        "### First visits: the lists warmed in the background\n\n"
+        "The first request to each unfiltered list, and to one kind of article and one of statement, one after "
+        "another, on a copy of the archive served as deployed "
         "(gunicorn, 2 workers, page cache on): once after the server started, and once after a write "
         "(one article updated, as an editor's save). With warming on, each serving process counts the "
         "lists in the background when it starts and when the archive revision changes (`archive/warming.py`); "
