@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -63,6 +64,7 @@ class TooManyTerms(ValueError):
     """More different terms than MAX_TERMS: refused, since searching for only some would answer another question."""
 
 
+@lru_cache(maxsize=1024)
 def prefix_completions(prefix: str) -> tuple[str, ...]:
     """Words that ``prefix`` begins, searched beside it because their stems are shorter than it.
 

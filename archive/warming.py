@@ -76,9 +76,7 @@ def visitor_request(path: str, revision: int | None = None, query: dict[str, str
     request = HttpRequest()
     request.method = "GET"
     request.path = request.path_info = path
-    request.GET = QueryDict(mutable=True)
-    request.GET.update(query or {})
-    request.GET._mutable = False
+    request.GET = QueryDict(urlencode(query or {}))
     request.user = AnonymousUser()
     if revision is not None:
         request.archive_revision = revision
