@@ -34,6 +34,8 @@ GENERATED_TABLES = [
     "articles_article",
     "people_statement",
     "articles_article_inspections",
+    "articles_article_authors",
+    "articles_article_people_mentioned",
 ]
 WRITE_TIMES = {"created_at", "updated_at"}
 LEFT_FROM_EARLIER_RUN = "Left from an earlier run"
@@ -330,6 +332,38 @@ def test_publishers_and_people_are_there_and_a_few_publishers_carry_most_article
         "WHERE article_id IN (SELECT id FROM articles_article WHERE slug GLOB 'synthetic-[0-9]*')",
     )
     assert speakers > 100, "statements are spread over many speakers, not one"
+
+
+def test_articles_have_what_real_ones_have_around_their_body(generated, synthetic_articles):
+    first = generated["first"]
+    synthetic = "SELECT id FROM articles_article WHERE slug GLOB 'synthetic-[0-9]*'"
+    with_standfirst = count(
+        first, f"SELECT count(*) FROM articles_article WHERE id IN ({synthetic}) AND standfirst != ''"
+    )
+    assert 0.4 * ARTICLES <= with_standfirst <= 0.8 * ARTICLES
+    authors = Counter(
+        a for (a,) in rows(first, f"SELECT article_id FROM articles_article_authors WHERE article_id IN ({synthetic})")
+    )
+    assert 0.75 * ARTICLES <= len(authors) <= 0.95 * ARTICLES and max(authors.values()) == 2
+    mentioned = count(
+        first,
+        f"SELECT count(DISTINCT article_id) FROM articles_article_people_mentioned WHERE article_id IN ({synthetic})",
+    )
+    assert 0.6 * ARTICLES <= mentioned <= 0.9 * ARTICLES
+
+
+def test_statements_are_about_inspections_their_article_covers(generated):
+    first = generated["first"]
+    about = rows(first, "SELECT article_id, responds_to_id FROM people_statement WHERE responds_to_id IS NOT NULL")
+    covered = set(rows(first, "SELECT article_id, inspection_id FROM articles_article_inspections"))
+    assert len(about) > STATEMENTS_PER_ARTICLE * ARTICLES * 0.1
+    assert set(about) <= covered
+
+
+def test_the_text_is_two_fifths_the_commonest_words(synthetic_articles):
+    words = [word for (_, _, _, body) in synthetic_articles for word in body.lower().replace(".", " ").split()]
+    common = sum(word in {"the", "of", "and", "to", "a", "in"} for word in words) / len(words)
+    assert 0.05 < common < 0.15  # six of the thirty at two fifths: 8 %
 
 
 def test_articles_span_twenty_years_up_to_this_one(synthetic_articles):

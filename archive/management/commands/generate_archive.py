@@ -15,7 +15,11 @@ refused always. A refusal changes nothing.
 
 Search terms with known frequencies are planted for benchmarks: "kinship"
 occurs in about 2 % of articles (a rare term), "safeguarding" in about 30 %
-(a common one).
+(a common one). The text is made of a small vocabulary and English's
+commonest words (two words in five, as in prose), so that the search index
+holds words found in nearly every row, as a real archive's does. Most articles
+have a standfirst, an author or two and people mentioned; about a third of
+the statements in an article about inspections are about one of them.
 """
 
 import contextlib
@@ -45,6 +49,20 @@ SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 LOOPBACK_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 RARE_TERM, RARE_SHARE = "kinship", 0.02
 COMMON_TERM, COMMON_SHARE = "safeguarding", 0.30
+# English's commonest words, which prose is two fifths made of: every row's index entry holds some.
+STOP_WORDS = (
+    "the", "of", "and", "to", "a", "in", "for", "is", "on", "that", "by", "with", "was", "as", "it", "at", "be",
+    "are", "from", "has", "have", "its", "this", "an", "were", "their", "not", "but", "which", "after",
+)  # fmt: skip
+STOP_WORD_SHARE = 0.4
+# Shares of articles with a standfirst, and with no author, one or two (the rest); the people who write
+# articles, drawn from the last of the generated people; and of the statements in an article about
+# inspections that are about one of them (``responds_to``).
+STANDFIRST_SHARE = 0.6
+NO_AUTHOR_SHARE, ONE_AUTHOR_SHARE = 0.15, 0.75
+AUTHORS = 250
+MOST_PEOPLE_MENTIONED = 3
+RESPONSE_SHARE = 0.3
 
 WORDS = [
     "council",
@@ -186,7 +204,7 @@ def now() -> str:
 
 
 def sentence(rng: random.Random, length: int) -> str:
-    words = [rng.choice(WORDS) for _ in range(length)]
+    words = [rng.choice(STOP_WORDS if rng.random() < STOP_WORD_SHARE else WORDS) for _ in range(length)]
     return words[0].capitalize() + " " + " ".join(words[1:]) + "."
 
 
@@ -457,6 +475,7 @@ class Command(BaseCommand):
             rng.shuffle(inspections)
         self.stdout.write(f"{len(publishers)} publishers, {len(speakers)} people and bodies.")
         publisher, speaker, inspection_of = Zipf(rng, publishers), Zipf(rng, speakers, 0.9), Zipf(rng, inspections, 0.8)
+        author = Zipf(rng, people[-AUTHORS:])
 
         batch = 2_000
         total = options["articles"]
@@ -478,16 +497,27 @@ class Command(BaseCommand):
                             published_on=f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
                             kind=rng.choice(ArticleKind.values),
                             status=ArticleStatus.PUBLISHED if rng.random() > 0.02 else ArticleStatus.DRAFT,
+                            standfirst=sentence(rng, rng.randint(15, 30)) if rng.random() < STANDFIRST_SHARE else "",
                             body="\n\n".join(paragraphs),
                         )
                     )
                     bodies_text.append(paragraphs)
                 articles = Article.objects.bulk_create(articles)
-                statements, links = [], []
+                statements, links, authorships, mentions = [], [], [], []
                 for article, paragraphs in zip(articles, bodies_text, strict=True):
+                    share = rng.random()
+                    authors = 0 if share < NO_AUTHOR_SHARE else 1 if share < NO_AUTHOR_SHARE + ONE_AUTHOR_SHARE else 2
+                    for person in {author() for _ in range(authors)}:
+                        authorships.append(Article.authors.through(article_id=article.pk, person_id=person.pk))
+                    for person in {speaker() for _ in range(rng.randint(0, MOST_PEOPLE_MENTIONED))}:
+                        mentions.append(Article.people_mentioned.through(article_id=article.pk, person_id=person.pk))
+                    covered = sorted({inspection_of() for _ in range(rng.randint(0, 2))})
+                    for inspection in covered:
+                        links.append(Article.inspections.through(article_id=article.pk, inspection_id=inspection))
                     count = max(0, int(rng.gauss(options["statements_per_article"], 3)))
                     for position in range(1, count + 1):
                         words = rng.choice(paragraphs).split(". ")[0].rstrip(".")
+                        about = rng.choice(covered) if covered and rng.random() < RESPONSE_SHARE else None
                         statements.append(
                             Statement(
                                 article=article,
@@ -496,12 +526,13 @@ class Command(BaseCommand):
                                 role_as_printed=rng.choice(TITLES),
                                 kind=rng.choice(StatementKind.values),
                                 words=words,
+                                responds_to_id=about,
                             )
                         )
-                    for inspection in {inspection_of() for _ in range(rng.randint(0, 2))}:
-                        links.append(Article.inspections.through(article_id=article.pk, inspection_id=inspection))
                 Statement.objects.bulk_create(statements, batch_size=5_000)
                 Article.inspections.through.objects.bulk_create(links, batch_size=5_000)
+                Article.authors.through.objects.bulk_create(authorships, batch_size=5_000)
+                Article.people_mentioned.through.objects.bulk_create(mentions, batch_size=5_000)
             self.stdout.write(f"{min(start + batch, total)} / {total} articles")
         with connection.cursor() as cursor:
             cursor.execute(f"UPDATE {MARKER_TABLE} SET finished = %s", [now()])
