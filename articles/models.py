@@ -419,6 +419,10 @@ class ArticleQuerySet(SearchableQuerySet):
     pg_vector = "{table}.search_vector"
     pg_snippet_source = "{table}.body"
 
+    def as_links(self):
+        """Only what a link to each article shows (its headline, publisher and date): for record pages' lists."""
+        return self.select_related("publisher").only(*ARTICLE_LINK_FIELDS)
+
     def published(self):
         """What the public may see: the one place that decides it."""
         return self.filter(published_condition())

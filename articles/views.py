@@ -12,7 +12,6 @@ from archive.views import DETAIL_LIST_LIMIT, FacetedListView, RowsByKey, first_a
 from articles.charts import build_timeline
 from articles.filters import ArticleFilterSet, AuthorityFilterSet, InspectionFilterSet, PublisherFilterSet
 from articles.models import (
-    ARTICLE_LINK_FIELDS,
     Article,
     Inspection,
     InspectionJudgement,
@@ -176,12 +175,8 @@ class InspectionListView(FacetedListView):
 # A detail page lists articles as links, and statements as the statement list's figures: only those columns are
 # read, not fifty articles' whole bodies, notes and timestamps. The same rows are read by key once a list's first
 # keys are kept (archive/views.py: first_and_total).
-def article_links(queryset):
-    return queryset.select_related("publisher").only(*ARTICLE_LINK_FIELDS)
-
-
 statement_figures = StatementListView.with_figure_details
-ARTICLES_BY_KEY = RowsByKey(lambda: article_links(Article.objects.all()))
+ARTICLES_BY_KEY = RowsByKey(lambda: Article.objects.as_links())
 STATEMENTS_BY_KEY = RowsByKey(lambda: statement_figures(Statement.objects.all()))
 
 
@@ -193,7 +188,7 @@ def inspection_detail(request, slug):
         ),
         slug=slug,
     )
-    articles = article_links(Article.objects.published().filter(inspections=inspection))
+    articles = Article.objects.published().filter(inspections=inspection).as_links()
     statements = statement_figures(
         Statement.objects.published()
         .filter(responds_to=inspection)
@@ -246,7 +241,7 @@ def publisher_detail(request, slug):
     articles, article_total = first_and_total_of(
         request,
         f"publisher:{publisher.pk}:articles",
-        article_links(Article.objects.published().filter(publisher=publisher)),
+        Article.objects.published().filter(publisher=publisher).as_links(),
         ARTICLES_BY_KEY,
     )
     context = {
@@ -292,7 +287,7 @@ def authority_detail(request, slug):
     # the authority most written about).
     inspection_ids = [inspection.pk for inspection in inspections]
     covering = Article.inspections.through.objects.filter(inspection__in=inspection_ids).values("article_id")
-    articles = article_links(Article.objects.published().filter(pk__in=covering))
+    articles = Article.objects.published().filter(pk__in=covering).as_links()
     statements = statement_figures(
         Statement.objects.published()
         .filter(Q(responds_to__in=inspection_ids) | Q(article__in=covering))

@@ -10,7 +10,14 @@ from archive.context_processors import site_paths
 from archive.detail_meta import citation_download, statement_meta
 from archive.prepared import PreparedQuery
 from archive.templatetags.archive_tags import highlight
-from archive.views import DETAIL_LIST_LIMIT, FacetedListView, RowsByKey, first_and_total, kept_for_revision
+from archive.views import (
+    DETAIL_LIST_LIMIT,
+    FacetedListView,
+    RowsByKey,
+    first_and_total,
+    first_and_total_of,
+    kept_for_revision,
+)
 from articles.models import ARTICLE_LINK_FIELDS, Article
 from people.filters import PersonFilterSet, StatementFilterSet
 from people.models import Person, Role, Statement
@@ -202,18 +209,10 @@ PERSON_STATEMENTS_BY_YEAR_AND_FINDING = PreparedQuery(
     ),
     int,
 )
-PERSON_NAMED_IN = PreparedQuery(
-    lambda person: (
-        Article.objects.published().filter(people_mentioned__id=person).select_related("publisher")[:DETAIL_LIST_LIMIT]
-    ),
-    int,
-)
-PERSON_WROTE = PreparedQuery(
-    lambda person: (
-        Article.objects.published().filter(authors__id=person).select_related("publisher")[:DETAIL_LIST_LIMIT]
-    ),
-    int,
-)
+# The articles naming a person, and those by them, read by key once their first keys are kept. Finding
+# them sorts them all by date: 24 ms a visit for the 7,000 articles naming the most quoted synthetic
+# speaker at 100k articles.
+ARTICLE_LINKS_BY_KEY = RowsByKey(lambda: Article.objects.as_links())
 
 
 @require_safe
@@ -241,6 +240,18 @@ def person_detail(request, slug):
     speaker = Statement.speaker.field
     for statement in statements:
         speaker.set_cached_value(statement, person)
+    mentioned_in, mentioned_total = first_and_total_of(
+        request,
+        f"person:{person.pk}:named-in",
+        Article.objects.published().filter(people_mentioned=person).as_links(),
+        ARTICLE_LINKS_BY_KEY,
+    )
+    written, written_total = first_and_total_of(
+        request,
+        f"person:{person.pk}:written",
+        Article.objects.published().filter(authors=person).as_links(),
+        ARTICLE_LINKS_BY_KEY,
+    )
     url = request.build_absolute_uri(person.get_absolute_url())
     context = {
         "person": person,
@@ -248,8 +259,10 @@ def person_detail(request, slug):
         "statements": statements,
         "statement_total": statement_total,
         "members": ORGANISATION_MEMBERS(person.pk),
-        "mentioned_in": PERSON_NAMED_IN(person.pk),
-        "written": PERSON_WROTE(person.pk),
+        "mentioned_in": mentioned_in,
+        "mentioned_total": mentioned_total,
+        "written": written,
+        "written_total": written_total,
         "statement_limit": PERSON_STATEMENT_LIMIT,
         "timeline": build_person_timeline(roles, counts),
         "json_ld": person_ld(person, url, roles),

@@ -90,6 +90,33 @@ def test_a_person_page_visited_again_counts_and_sorts_nothing(quoted_inspection)
     assert all(str(s.pk) in statement_query for s in statements)
 
 
+def test_a_person_page_keeps_the_articles_naming_them_and_by_them(short_lists):
+    person = PersonFactory(slug="named-often")
+    named = [ArticleFactory(published_on=f"2021-{month:02}") for month in (4, 1, 5, 3, 2)]
+    for article in named:
+        article.people_mentioned.add(person)
+    written = ArticleFactory(published_on="2019-07")
+    written.authors.add(person)
+    newest_first = sorted(named, key=lambda article: article.published_on, reverse=True)
+    client = Client()
+    first, first_sql = visit(client, f"/people/{person.slug}/")
+    again, again_sql = visit(client, f"/people/{person.slug}/")
+    assert again.content == first.content
+    for response in (first, again):
+        assert [a.pk for a in response.context["mentioned_in"]] == [a.pk for a in newest_first[:3]]
+        assert response.context["mentioned_total"] == 5
+        assert [a.pk for a in response.context["written"]] == [written.pk]
+        assert response.context["written_total"] == 1
+    assert "Named in (5)" in first.content.decode() and "The latest 3 of 5 articles" in first.content.decode()
+    # Found through the links and counted once; then read by their kept keys.
+    assert any("articles_article_people_mentioned" in sql for sql in first_sql)
+    assert not any("articles_article_people_mentioned" in sql or "articles_article_authors" in sql for sql in again_sql)
+    newer = ArticleFactory(published_on="2022-01")
+    newer.people_mentioned.add(person)
+    after, _ = visit(client, f"/people/{person.slug}/")
+    assert after.context["mentioned_total"] == 6 and after.context["mentioned_in"][0].pk == newer.pk
+
+
 def test_kept_lists_follow_every_write(short_lists, quoted_inspection):
     inspection, speaker, statements = quoted_inspection
     client = Client()

@@ -299,7 +299,8 @@ DETAIL_QUERIES = {
     # the article (publisher joined), its statements, its inspections, their judgements, people named
     "/articles/councils-childrens-services-remain-inadequate-inspectors-say/": (5, 5),
     # the person, roles, their statements counted by year and finding (the timeline, and their total),
-    # the first statements, members, articles naming them, articles by them; again: the counts are kept
+    # the first statements, members, articles naming them, articles by them; again: the counts and the
+    # lists' first keys are kept, the rows read by key
     "/people/simon-hackett/": (1 + 7, 1 + 6),
     # the inspection, its judgements, the first articles and statements (fewer than a page: not counted)
     "/inspections/sandwell-2017-11-sif-reinspection/": (1 + 4, 1 + 4),
@@ -312,7 +313,9 @@ DETAIL_QUERIES = {
 
 
 @pytest.mark.parametrize("url", list(DETAIL_QUERIES))
-def test_detail_queries_stay_fixed_as_links_grow(url, django_assert_num_queries, settings):
+def test_detail_queries_stay_fixed_as_links_grow(
+    url, django_assert_num_queries, django_assert_max_num_queries, settings
+):
     settings.ARCHIVE_PAGE_CACHE = False  # each visit makes the page, rather than serving it whole
     client = Client()
     first, again = DETAIL_QUERIES[url]
@@ -320,7 +323,8 @@ def test_detail_queries_stay_fixed_as_links_grow(url, django_assert_num_queries,
     def visits():
         with django_assert_num_queries(first):
             assert client.get(url).status_code == 200
-        with django_assert_num_queries(again):
+        # At most: a list kept empty (the articles naming a person who is named nowhere yet) is not read.
+        with django_assert_max_num_queries(again):
             assert client.get(url).status_code == 200
 
     visits()

@@ -357,6 +357,7 @@ SAFE_ALLOW_LIST = {
     ("archive/templatetags/archive_tags.py", "facet_nav"): "every value passes html.escape",
     ("archive/templatetags/archive_tags.py", "article_cards"): "every stored value passes html.escape or highlight",
     ("archive/templatetags/archive_tags.py", "json_ld"): "JSON with <, > and & escaped, as json_script does",
+    ("archive/templatetags/archive_tags.py", "article_link_items"): "every stored value passes html.escape",
     ("archive/templatetags/archive_tags.py", "statement_figure"): "every stored value passes html.escape",
     ("archive/templatetags/archive_tags.py", "statements_with_findings"): "every stored value passes html.escape",
     ("archive/templatetags/archive_tags.py", "person_timeline_svg"): "every stored value passes html.escape",

@@ -337,6 +337,27 @@ def article_cards(articles):
     return mark_safe(f'<ol class="cards">{cards}</ol>')  # noqa: S308 -- stored values went through html.escape
 
 
+# Record pages' lists of links to articles (a person's, an inspection's, an authority's, a publisher's):
+# built here for the reason the cards are (four template lookups a link, fifty links a list).
+
+
+def _article_link_item(article, with_publisher: bool) -> str:
+    date = str(article.published_on) if article.published_on else "date unknown"
+    publisher = f"{html.escape(article.publisher.name)}, " if with_publisher else ""
+    return (
+        f'<li><a href="{html.escape(article.get_absolute_url())}">{html.escape(article.headline)}</a>'
+        f" · {publisher}{html.escape(date)}</li>"
+    )
+
+
+@register.simple_tag
+def article_link_items(articles, with_publisher=True):
+    """A list item for each article: a link to it by its headline, then its publisher and date."""
+    with same_prefix():
+        items = "".join(_article_link_item(article, with_publisher) for article in articles)
+    return mark_safe(items)  # noqa: S308 -- every stored value went through html.escape
+
+
 # A statement as a <figure>: built here for the reason the cards are. The person page shows up to
 # fifty, and the template include's per-node cost was most of that page's time.
 
