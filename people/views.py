@@ -243,13 +243,13 @@ def person_detail(request, slug):
     mentioned_in, mentioned_total = first_and_total_of(
         request,
         f"person:{person.pk}:named-in",
-        Article.objects.published().filter(people_mentioned=person).as_links(),
+        lambda: Article.objects.published().filter(people_mentioned=person).as_links(),
         ARTICLE_LINKS_BY_KEY,
     )
     written, written_total = first_and_total_of(
         request,
         f"person:{person.pk}:written",
-        Article.objects.published().filter(authors=person).as_links(),
+        lambda: Article.objects.published().filter(authors=person).as_links(),
         ARTICLE_LINKS_BY_KEY,
     )
     url = request.build_absolute_uri(person.get_absolute_url())
