@@ -189,11 +189,13 @@ class Statement(VersionedModel):
 
     Kind = StatementKind
 
-    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="statements")
+    # No index of their own: the unique (article, position) and the (speaker, kind, article) indexes
+    # lead with them, and a million rows' second copy of each cost every load and write.
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="statements", db_index=False)
     position = models.PositiveSmallIntegerField(
         validators=[SMALLINT_MAX], help_text="1 for the article's first remark, 2 for the next, …"
     )
-    speaker = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="statements")
+    speaker = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="statements", db_index=False)
     role_as_printed = models.CharField(
         max_length=300, blank=True, help_text="How this article describes the speaker, word for word."
     )
@@ -210,7 +212,8 @@ class Statement(VersionedModel):
 
     objects = StatementManager()
 
-    history = HistoricalRecords()
+    # A statement's history is read by its id: nothing reads it by article, speaker or inspection.
+    history = HistoricalRecords(no_db_index=["article", "speaker", "responds_to"])
 
     class Meta:
         ordering = ["article", "position"]

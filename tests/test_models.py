@@ -1,6 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from articles.models import Article, ArticleStatus, Inspection, InspectionKind, Judgement, JudgementArea, Publisher
 from people.models import Person, Role, Statement
@@ -124,3 +124,28 @@ def test_choice_labels_are_those_get_display_gives():
                 assert _display(instance, field.name) == getattr(instance, f"get_{field.name}_display")()
                 checked += 1
     assert checked > 20
+
+
+@pytest.mark.parametrize(
+    ("table", "dropped", "kept"),
+    [
+        # Led by article and by speaker already: a second, one-column copy cost every write.
+        (
+            "people_statement",
+            [["article_id"], ["speaker_id"]],
+            [["article_id", "position"], ["speaker_id", "kind", "article_id"]],
+        ),
+        # A statement's history is read by its id only.
+        (
+            "people_historicalstatement",
+            [["article_id"], ["speaker_id"], ["responds_to_id"]],
+            [["id"], ["history_date"]],
+        ),
+    ],
+)
+def test_no_statement_index_repeats_the_start_of_another(table, dropped, kept):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    indexed = [c["columns"] for c in constraints.values() if c["index"] or c["unique"]]
+    assert not [columns for columns in dropped if columns in indexed]
+    assert all(columns in indexed for columns in kept)
