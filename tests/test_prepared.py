@@ -103,8 +103,6 @@ QUERYSETS = {
         .values_list("article__year", "responds_to__overall_judgement")
         .annotate(Count("pk"))
     ),
-    "PERSON_NAMED_IN": lambda a, p: Article.objects.published().filter(people_mentioned=p).select_related("publisher"),
-    "PERSON_WROTE": lambda a, p: Article.objects.published().filter(authors=p).select_related("publisher"),
 }
 ALL_PREPARED = {**prepared_queries(article_views), **prepared_queries(people_views)}
 
