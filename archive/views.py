@@ -205,19 +205,17 @@ def first_and_total(request, key: str, first_rows, count, rows_by_key: RowsByKey
 
 
 def first_and_total_of(request, key: str, queryset, rows_by_key: RowsByKey) -> tuple[list, int]:
-    """``first_and_total`` of a queryset: its first DETAIL_LIST_LIMIT rows; counted only if there may be more.
+    """``first_and_total`` of ``queryset()``: its first DETAIL_LIST_LIMIT rows; counted only if there may be more.
 
-    ``queryset`` may be a function that makes it, called only when the list's keys are not kept:
-    building a filtered queryset costs a third of a millisecond, which a page made of kept keys
-    need not spend.
+    ``queryset`` is a function making it, called only when the list's keys are not kept: building a
+    filtered queryset costs a third of a millisecond, which a page made of kept keys need not spend.
     """
     limit = DETAIL_LIST_LIMIT
-    made = queryset if callable(queryset) else lambda: queryset
     return first_and_total(
         request,
         f"{key}:{limit}",
-        lambda: made()[:limit],
-        lambda shown: shown if shown < limit else made().count(),
+        lambda: queryset()[:limit],
+        lambda shown: shown if shown < limit else queryset().count(),
         rows_by_key,
     )
 

@@ -20,7 +20,7 @@ from articles.models import (
     previews_drafts,
 )
 from people.models import Person, Statement
-from people.views import StatementListView
+from people.views import ARTICLE_LINKS_BY_KEY, StatementListView
 
 
 class ArticleListView(FacetedListView):
@@ -176,7 +176,6 @@ class InspectionListView(FacetedListView):
 # read, not fifty articles' whole bodies, notes and timestamps. The same rows are read by key once a list's first
 # keys are kept (archive/views.py: first_and_total).
 statement_figures = StatementListView.with_figure_details
-ARTICLES_BY_KEY = RowsByKey(lambda: Article.objects.as_links())
 STATEMENTS_BY_KEY = RowsByKey(lambda: statement_figures(Statement.objects.all()))
 
 
@@ -188,14 +187,19 @@ def inspection_detail(request, slug):
         ),
         slug=slug,
     )
-    articles = Article.objects.published().filter(inspections=inspection).as_links()
-    statements = statement_figures(
-        Statement.objects.published()
-        .filter(responds_to=inspection)
-        .order_by("article__published_on", "article__slug", "position")
-    )
+
+    def articles():
+        return Article.objects.published().filter(inspections=inspection).as_links()
+
+    def statements():
+        return statement_figures(
+            Statement.objects.published()
+            .filter(responds_to=inspection)
+            .order_by("article__published_on", "article__slug", "position")
+        )
+
     articles, article_total = first_and_total_of(
-        request, f"inspection:{inspection.pk}:articles", articles, ARTICLES_BY_KEY
+        request, f"inspection:{inspection.pk}:articles", articles, ARTICLE_LINKS_BY_KEY
     )
     statements, statement_total = first_and_total_of(
         request, f"inspection:{inspection.pk}:statements", statements, STATEMENTS_BY_KEY
@@ -241,8 +245,8 @@ def publisher_detail(request, slug):
     articles, article_total = first_and_total_of(
         request,
         f"publisher:{publisher.pk}:articles",
-        Article.objects.published().filter(publisher=publisher).as_links(),
-        ARTICLES_BY_KEY,
+        lambda: Article.objects.published().filter(publisher=publisher).as_links(),
+        ARTICLE_LINKS_BY_KEY,
     )
     context = {
         "publisher": publisher,
@@ -287,14 +291,19 @@ def authority_detail(request, slug):
     # the authority most written about).
     inspection_ids = [inspection.pk for inspection in inspections]
     covering = Article.inspections.through.objects.filter(inspection__in=inspection_ids).values("article_id")
-    articles = Article.objects.published().filter(pk__in=covering).as_links()
-    statements = statement_figures(
-        Statement.objects.published()
-        .filter(Q(responds_to__in=inspection_ids) | Q(article__in=covering))
-        .order_by("article__published_on", "article__slug", "position")
-    )
+
+    def articles():
+        return Article.objects.published().filter(pk__in=covering).as_links()
+
+    def statements():
+        return statement_figures(
+            Statement.objects.published()
+            .filter(Q(responds_to__in=inspection_ids) | Q(article__in=covering))
+            .order_by("article__published_on", "article__slug", "position")
+        )
+
     articles, article_total = first_and_total_of(
-        request, f"authority:{authority.pk}:articles", articles, ARTICLES_BY_KEY
+        request, f"authority:{authority.pk}:articles", articles, ARTICLE_LINKS_BY_KEY
     )
     statements, statement_total = first_and_total_of(
         request, f"authority:{authority.pk}:statements", statements, STATEMENTS_BY_KEY

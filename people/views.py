@@ -209,9 +209,9 @@ PERSON_STATEMENTS_BY_YEAR_AND_FINDING = PreparedQuery(
     ),
     int,
 )
-# The articles naming a person, and those by them, read by key once their first keys are kept. Finding
-# them sorts them all by date: 24 ms a visit for the 7,000 articles naming the most quoted synthetic
-# speaker at 100k articles.
+# Links to articles, read by key once a record page's list has its first keys kept (this page's, and
+# the article lists of inspection, authority and publisher pages). Finding the articles naming a person
+# sorts them all by date: 24 ms a visit for the 7,000 naming the most quoted synthetic speaker at 100k.
 ARTICLE_LINKS_BY_KEY = RowsByKey(lambda: Article.objects.as_links())
 
 
