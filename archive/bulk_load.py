@@ -25,7 +25,6 @@ checks both paths share are the careful path's own functions, so they accept the
 from __future__ import annotations
 
 import gc
-import json
 import operator
 import threading
 from collections import defaultdict
@@ -36,6 +35,7 @@ from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from pathlib import Path
 
+import orjson
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
@@ -116,8 +116,12 @@ class BulkLoader:
         order = 0
         for path in (path if isinstance(path, Path) else Path(path) for path in paths):
             try:
-                entries = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+                # orjson reads the bytes as UTF-8 and parses them in half the time of json.loads over
+                # str. It is stricter than json (no NaN or Infinity, no lone surrogate escapes, no
+                # number past 64 bits as an int): what it refuses or reads as a float of a whole
+                # number, the careful path reads with json, and names or refuses.
+                entries = orjson.loads(path.read_bytes())
+            except (OSError, orjson.JSONDecodeError) as error:
                 raise NeedsCarefulLoad from error
             if not isinstance(entries, list):
                 raise NeedsCarefulLoad
