@@ -1,7 +1,9 @@
 """load_archive: the command `make run` uses to load fixtures."""
 
+import gc
 import io
 import json
+import weakref
 
 import pytest
 from django.apps import apps
@@ -433,6 +435,29 @@ def searched(words=("children", "inspectors", "Hackett")) -> list[tuple[int, int
         )
         for word in words
     ]
+
+
+def test_a_batched_load_lets_go_of_its_records_before_the_collector_runs_again(tmp_path, monkeypatch):
+    """The collector is paused while a load holds its records; its first collection afterwards walks every
+    object made meanwhile that is still held, so the load lets go of them first (while the loader itself
+    may still be referred to), and the collector runs again after it."""
+    loaders, records = [], []
+    build = BulkLoader.build
+
+    def recorded_build(loader, *args, **kwargs):
+        instance = build(loader, *args, **kwargs)
+        loaders.append(loader)
+        records.append(weakref.ref(instance))
+        return instance
+
+    monkeypatch.setattr(BulkLoader, "build", recorded_build)
+    assert gc.isenabled()
+    path = write(tmp_path, [article_fixture(), statement_fixture(), statement_fixture(position=2)])
+    call_command("load_archive", str(path), stdout=io.StringIO())
+    assert Statement.objects.filter(article__slug=article_fixture()["fields"]["slug"]).count() == 2
+    assert len(records) == 3 and loaders
+    assert [record() for record in records] == [None, None, None]
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize("chunk", [bulk_load.CHUNK, 3])
