@@ -188,10 +188,10 @@ def inspection_detail(request, slug):
         slug=slug,
     )
 
-    def articles():
+    def articles_about_it():
         return Article.objects.published().filter(inspections=inspection).as_links()
 
-    def statements():
+    def statements_about_it():
         return statement_figures(
             Statement.objects.published()
             .filter(responds_to=inspection)
@@ -199,10 +199,10 @@ def inspection_detail(request, slug):
         )
 
     articles, article_total = first_and_total_of(
-        request, f"inspection:{inspection.pk}:articles", articles, ARTICLE_LINKS_BY_KEY
+        request, f"inspection:{inspection.pk}:articles", articles_about_it, ARTICLE_LINKS_BY_KEY
     )
     statements, statement_total = first_and_total_of(
-        request, f"inspection:{inspection.pk}:statements", statements, STATEMENTS_BY_KEY
+        request, f"inspection:{inspection.pk}:statements", statements_about_it, STATEMENTS_BY_KEY
     )
     context = {
         "inspection": inspection,
@@ -292,10 +292,10 @@ def authority_detail(request, slug):
     inspection_ids = [inspection.pk for inspection in inspections]
     covering = Article.inspections.through.objects.filter(inspection__in=inspection_ids).values("article_id")
 
-    def articles():
+    def articles_about_it():
         return Article.objects.published().filter(pk__in=covering).as_links()
 
-    def statements():
+    def statements_about_it():
         return statement_figures(
             Statement.objects.published()
             .filter(Q(responds_to__in=inspection_ids) | Q(article__in=covering))
@@ -303,10 +303,10 @@ def authority_detail(request, slug):
         )
 
     articles, article_total = first_and_total_of(
-        request, f"authority:{authority.pk}:articles", articles, ARTICLE_LINKS_BY_KEY
+        request, f"authority:{authority.pk}:articles", articles_about_it, ARTICLE_LINKS_BY_KEY
     )
     statements, statement_total = first_and_total_of(
-        request, f"authority:{authority.pk}:statements", statements, STATEMENTS_BY_KEY
+        request, f"authority:{authority.pk}:statements", statements_about_it, STATEMENTS_BY_KEY
     )
     context = {
         "feed_url": reverse("articles:article_feed") + f"?authority={authority.slug}",
